@@ -1,0 +1,49 @@
+import type { EvaluationPlan } from './model.js';
+
+/** Built-in PromQL template families; `custom` takes the user's own PromQL per metric. */
+export type MetricTemplate = 'istio' | 'knative' | 'knative-legacy' | 'custom';
+
+export interface PrometheusAuth {
+  readonly bearerToken?: string;
+  readonly basic?: { readonly username: string; readonly password: string };
+  /** Extra request headers, e.g. `X-Scope-OrgID` for Mimir/Cortex. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface PrometheusTls {
+  /** PEM bundle (file contents, not a path) to trust in addition to the system roots. */
+  readonly caBundle?: string;
+  readonly insecureSkipVerify: boolean;
+}
+
+export interface PrometheusConfig {
+  /** Base URL, without `/api/v1`. */
+  readonly url: string;
+  readonly auth: PrometheusAuth;
+  readonly tls: PrometheusTls;
+  readonly template: MetricTemplate;
+  /** For `custom` (and overrides of built-in templates): metric id → PromQL with `$variables`. */
+  readonly queries: Readonly<Record<string, string>>;
+  /** Per-request timeout in milliseconds. */
+  readonly timeoutMs: number;
+  /** Total attempts per query on network errors, 5xx and timeouts (1 = no retry). */
+  readonly attempts: number;
+}
+
+export type CommentMode = 'always' | 'on-failure' | 'never';
+
+export interface ReportingConfig {
+  readonly comment: CommentMode;
+  /** `pass` lets an inconclusive run pass the job (the verdict itself stays inconclusive). */
+  readonly onInconclusive: 'fail' | 'pass';
+  readonly githubToken?: string;
+}
+
+/** A complete, validated experiment: what `main.ts` and `cli.ts` run. */
+export interface ExperimentConfig {
+  readonly plan: EvaluationPlan;
+  readonly prometheus: PrometheusConfig;
+  readonly reporting: ReportingConfig;
+  /** Human-readable notes about how the input was interpreted (e.g. Iter8 fields mapped), for the log. */
+  readonly notes: readonly string[];
+}

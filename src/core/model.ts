@@ -1,0 +1,82 @@
+/**
+ * The experiment model shared by every layer. Pure data: no I/O, no classes with behaviour.
+ *
+ * Units are fixed per metric kind so comparisons never mix them:
+ * latency in milliseconds, error rate as a ratio in [0, 1], request count as a count.
+ */
+
+/** The two versions a run can measure. The dark one is judged; the live one is the reference. */
+export type Version = 'dark' | 'live';
+
+export type MetricKind = 'mean-latency' | 'latency-percentile' | 'error-rate' | 'request-count' | 'custom';
+
+export type MetricUnit = 'ms' | 'ratio' | 'count' | 'none';
+
+export interface MetricSpec {
+  /** Canonical name as written in objectives and reports: `mean-latency`, `p95-latency`, `error-rate`, `request-count`, or a custom name. */
+  readonly id: string;
+  readonly kind: MetricKind;
+  /** Only for `latency-percentile`: the percentile in (0, 100), e.g. 95 or 99.9. */
+  readonly percentile?: number;
+  readonly unit: MetricUnit;
+}
+
+export type Comparator = '<' | '<=' | '>' | '>=';
+
+/** A limit fixed in the metric's unit. */
+export interface AbsoluteLimit {
+  readonly kind: 'absolute';
+  readonly value: number;
+}
+
+/** A limit derived from the live version's value over the same window: `live * scale + offset`. */
+export interface RelativeLimit {
+  readonly kind: 'relative';
+  readonly scale: number;
+  /** In the metric's unit. */
+  readonly offset: number;
+}
+
+export type Limit = AbsoluteLimit | RelativeLimit;
+
+export interface Objective {
+  /** The objective as the user would write it, normalised: `p95-latency < 100ms`. */
+  readonly text: string;
+  readonly metric: MetricSpec;
+  readonly comparator: Comparator;
+  readonly limit: Limit;
+}
+
+export interface FailFastPolicy {
+  readonly enabled: boolean;
+  /** Consecutive iterations with enough data in which a breach must hold before the run stops early. */
+  readonly consecutiveBreaches: number;
+}
+
+/** Who the dark and live versions are. */
+export interface TargetIdentity {
+  readonly namespace: string;
+  readonly service: string;
+  readonly darkRevision: string;
+  readonly liveRevision?: string;
+}
+
+/** Everything the evaluation loop needs, after validation. */
+export interface EvaluationPlan {
+  readonly name: string;
+  readonly target: TargetIdentity;
+  readonly objectives: readonly Objective[];
+  readonly intervalMs: number;
+  readonly iterations: number;
+  /** Below this many dark requests in the window, objectives other than request-count are inconclusive. */
+  readonly minRequests: number;
+  readonly failFast: FailFastPolicy;
+}
+
+/** A time window in epoch milliseconds, both ends inclusive. */
+export interface TimeWindow {
+  readonly start: number;
+  readonly end: number;
+}
+
+export type Verdict = 'pass' | 'fail' | 'inconclusive';
