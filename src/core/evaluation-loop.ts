@@ -1,24 +1,168 @@
+import { assessObjective, countsForFailFast, sufficiency } from './assessment.js';
 import type { Clock } from './clock.js';
-import type { MetricsSource } from './metrics-source.js';
-import type { EvaluationPlan } from './model.js';
-import type { ExperimentResult } from './result.js';
+import type { MetricReading, MetricsSource } from './metrics-source.js';
+import type { EvaluationPlan, MetricSpec, TimeWindow, Version } from './model.js';
+import type { ExperimentResult, IterationResult, RenderedQuery, StopReason } from './result.js';
+import { iterationVerdict } from './verdict.js';
+
+/** The request count is read in every iteration, objective or not, to apply min-requests. */
+export const REQUEST_COUNT: MetricSpec = { id: 'request-count', kind: 'request-count', unit: 'count' };
+
+export interface IterationProgress {
+  readonly iterations: number;
+  /** When the last iteration is due, epoch ms. */
+  readonly endsAt: number;
+}
 
 export interface EvaluationDependencies {
   readonly source: MetricsSource;
   readonly clock: Clock;
-  /** Receives one progress line per iteration (and a line when the run stops). */
-  readonly log: (line: string) => void;
+  /** Called after each iteration, e.g. to print its progress line. */
+  readonly onIteration?: (iteration: IterationResult, progress: IterationProgress) => void;
   /** Aborting ends the run at the next wait with stop reason `aborted` and verdict `inconclusive`. */
   readonly signal?: AbortSignal;
 }
 
 /**
  * Runs the iterations of a plan: iteration i at start + i·interval over the cumulative window [start, t_i].
+ * The verdict is the last iteration's, unless fail-fast ended the run earlier.
  * Resolves with the full result; rejects only with a ConfigurationError from the source.
  */
 export async function runEvaluation(
-  _plan: EvaluationPlan,
-  _deps: EvaluationDependencies,
+  plan: EvaluationPlan,
+  deps: EvaluationDependencies,
 ): Promise<ExperimentResult> {
-  throw new Error('not implemented yet');
+  const { clock, signal } = deps;
+  const startedAt = clock.now();
+  const progress = { iterations: plan.iterations, endsAt: startedAt + plan.iterations * plan.intervalMs };
+  const iterations: IterationResult[] = [];
+  const queries = new Map<string, RenderedQuery>();
+  const readLive = plan.objectives.some((o) => o.limit.kind === 'relative');
+  let consecutiveBreaches = 0;
+  let stop: { reason: StopReason; detail: string } = {
+    reason: 'completed',
+    detail: `all ${plan.iterations} iterations ran`,
+  };
+
+  for (let index = 1; index <= plan.iterations; index++) {
+    try {
+      await clock.sleepUntil(startedAt + index * plan.intervalMs, signal);
+    } catch (error) {
+      if (!signal?.aborted) throw error;
+      stop = {
+        reason: 'aborted',
+        detail: `aborted before iteration ${index}: ${describeAbort(signal.reason)}`,
+      };
+      break;
+    }
+    const window = { start: startedAt, end: startedAt + index * plan.intervalMs };
+    const iteration = await runIteration(plan, index, window, readLive, deps.source, signal);
+    for (const reading of readingsOf(iteration)) {
+      if (reading.reading.query) {
+        const key = `${reading.version}\u0000${reading.metricId}`;
+        queries.set(key, {
+          metricId: reading.metricId,
+          version: reading.version,
+          query: reading.reading.query,
+        });
+      }
+    }
+    iterations.push(iteration);
+    deps.onIteration?.(iteration, progress);
+
+    const failFastBreaches = iteration.assessments.filter(countsForFailFast);
+    consecutiveBreaches = failFastBreaches.length > 0 ? consecutiveBreaches + 1 : 0;
+    if (
+      plan.failFast.enabled &&
+      consecutiveBreaches >= plan.failFast.consecutiveBreaches &&
+      index < plan.iterations
+    ) {
+      stop = {
+        reason: 'fail-fast',
+        detail: `stopped after iteration ${index} of ${plan.iterations}: breach held for ${consecutiveBreaches} consecutive iterations (${failFastBreaches.map((a) => a.reason).join('; ')})`,
+      };
+      break;
+    }
+  }
+
+  const last = iterations.at(-1);
+  const verdict = stop.reason === 'aborted' || !last ? 'inconclusive' : last.verdict;
+  const reason = stop.reason === 'aborted' ? `run ${stop.detail}` : last ? last.reason : 'no iteration ran';
+  return {
+    plan,
+    verdict,
+    reason,
+    stop,
+    startedAt,
+    endedAt: clock.now(),
+    iterations,
+    queries: [...queries.values()],
+    source: deps.source.description,
+  };
+}
+
+async function runIteration(
+  plan: EvaluationPlan,
+  index: number,
+  window: TimeWindow,
+  readLive: boolean,
+  source: MetricsSource,
+  signal: AbortSignal | undefined,
+): Promise<IterationResult> {
+  const read = (metric: MetricSpec, version: Version) => source.read({ metric, version, window }, signal);
+  const [darkRequests, liveRequests, ...readings] = await Promise.all([
+    read(REQUEST_COUNT, 'dark'),
+    readLive ? read(REQUEST_COUNT, 'live') : undefined,
+    ...plan.objectives.map(async (objective) => {
+      const relative = objective.limit.kind === 'relative';
+      const isCount = objective.metric.kind === 'request-count';
+      const [dark, live] = await Promise.all([
+        isCount ? undefined : read(objective.metric, 'dark'),
+        relative && !isCount ? read(objective.metric, 'live') : undefined,
+      ]);
+      return { dark, live };
+    }),
+  ]);
+  const darkTraffic = sufficiency(darkRequests, plan.minRequests, 'dark');
+  const liveTraffic = sufficiency(liveRequests, plan.minRequests, 'live');
+  const assessments = plan.objectives.map((objective, i) => {
+    const isCount = objective.metric.kind === 'request-count';
+    const reading = readings[i];
+    const dark = (isCount ? darkRequests : reading?.dark) as MetricReading;
+    const live = isCount ? liveRequests : reading?.live;
+    return assessObjective({
+      objective,
+      dark,
+      ...(live ? { live } : {}),
+      darkTraffic,
+      liveTraffic,
+    });
+  });
+  const { verdict, reason } = iterationVerdict(assessments);
+  return {
+    index,
+    window,
+    requests: liveRequests ? { dark: darkRequests, live: liveRequests } : { dark: darkRequests },
+    assessments,
+    verdict,
+    reason,
+  };
+}
+
+function readingsOf(iteration: IterationResult) {
+  const all = [
+    { metricId: REQUEST_COUNT.id, version: 'dark' as const, reading: iteration.requests.dark },
+    ...(iteration.requests.live
+      ? [{ metricId: REQUEST_COUNT.id, version: 'live' as const, reading: iteration.requests.live }]
+      : []),
+  ];
+  for (const a of iteration.assessments) {
+    all.push({ metricId: a.objective.metric.id, version: 'dark', reading: a.dark });
+    if (a.live) all.push({ metricId: a.objective.metric.id, version: 'live', reading: a.live });
+  }
+  return all;
+}
+
+function describeAbort(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason ?? 'signal');
 }
