@@ -48,7 +48,7 @@ function plan(overrides: Partial<EvaluationPlan> = {}): EvaluationPlan {
   };
 }
 
-type Values = Record<string, number | MetricReading>;
+type Values = Record<string, number | MetricReading | undefined>;
 
 /** A source answering from per-iteration tables: `values(iteration, version)` → metric id → value. */
 function scriptedSource(

@@ -1,0 +1,31 @@
+import type { IterationProgress } from '../core/evaluation-loop.js';
+import { formatLimit, formatValue } from '../core/format-value.js';
+import type { MetricReading } from '../core/metrics-source.js';
+import type { IterationResult, ObjectiveStatus } from '../core/result.js';
+
+const MARK: Record<ObjectiveStatus, string> = { met: '✓', breached: '✗', unknown: '?' };
+
+/**
+ * One log line per iteration: every objective's value, limit and mark, the requests so far and the time left.
+ * `[3/10] p95-latency 42.1 ms (< 100 ms) ✓ · error-rate 0.2% (< 1%) ✓ · requests 812 · 70s left`
+ */
+export function formatProgressLine(iteration: IterationResult, progress: IterationProgress): string {
+  const objectives = iteration.assessments.map((a) => {
+    const limit =
+      a.objective.limit.kind === 'relative' && a.limit !== undefined
+        ? `${formatLimit(a.objective)} = ${formatValue(a.limit, a.objective.metric.unit)}`
+        : formatLimit(a.objective);
+    return `${a.objective.metric.id} ${readingText(a.dark, a.objective.metric.unit)} (${limit}) ${MARK[a.status]}`;
+  });
+  const live = iteration.requests.live ? ` (live ${readingText(iteration.requests.live, 'count')})` : '';
+  const left = Math.max(0, Math.round((progress.endsAt - iteration.window.end) / 1000));
+  return [
+    `[${iteration.index}/${progress.iterations}] ${objectives.join(' · ')}`,
+    `requests ${readingText(iteration.requests.dark, 'count')}${live}`,
+    `${left}s left`,
+  ].join(' · ');
+}
+
+function readingText(reading: MetricReading, unit: Parameters<typeof formatValue>[1]): string {
+  return reading.status === 'ok' ? formatValue(reading.value, unit) : reading.status;
+}
