@@ -23,7 +23,8 @@ import { VERSION } from './version.js';
 
 /** The action's main step: read inputs, evaluate, report, and set the job's outcome. */
 export async function main(): Promise<void> {
-  core.info(`Shadowgate ${VERSION}: SLO gate for a dark launch`);
+  core.saveState('isPost', 'true');
+  core.info(`Version ${VERSION}`);
   for (const name of SECRET_INPUTS) {
     const value = core.getInput(name);
     for (const secret of name === 'prometheus-headers' ? headerValues(value) : [value]) {
