@@ -1,0 +1,212 @@
+import type { ExperimentConfig, PrometheusAuth } from '../core/config.js';
+import { ConfigurationError } from '../core/configuration-error.js';
+import type { Objective } from '../core/model.js';
+import { EXPERIMENT_INPUT, readActionInputs } from './action-inputs.js';
+import type { ConfigDependencies } from './config-dependencies.js';
+import { CONFIG_FIELDS } from './config-fields.js';
+import { parseExperimentFile } from './experiment-file.js';
+import type { ExperimentSettings, SettingsSource } from './experiment-settings.js';
+import { isBuiltInMetricName, REQUEST_COUNT } from './metric-name.js';
+import { parseObjectiveEntries } from './objective-parser.js';
+
+type SettingKey = keyof ExperimentSettings;
+
+/** Maps whose entries merge key by key (an input overrides one query, not all of the file's). */
+const MERGED_MAPS: readonly SettingKey[] = ['queries', 'prometheusHeaders'];
+
+/**
+ * The validated experiment from the action's inputs and, when the `experiment` input names one, an experiment
+ * file (Shadowgate's or Iter8's). A non-empty input overrides the file's value. Throws ConfigurationError only.
+ */
+export function buildConfig(getInput: (name: string) => string, deps: ConfigDependencies): ExperimentConfig {
+  const inputs = readActionInputs(getInput, deps);
+  const file =
+    inputs.experimentPath === undefined ? undefined : readExperimentFile(inputs.experimentPath, deps);
+  return resolveConfig(
+    file ? mergeSettings(file, inputs.settings) : { settings: inputs.settings, notes: [] },
+  );
+}
+
+function readExperimentFile(path: string, deps: ConfigDependencies): SettingsSource {
+  let text: string;
+  try {
+    text = deps.readFile(path);
+  } catch (error) {
+    throw new ConfigurationError(
+      EXPERIMENT_INPUT,
+      `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`,
+      '.github/shadowgate/checkout.yaml',
+    );
+  }
+  return parseExperimentFile(text, deps);
+}
+
+/** The file's settings with every setting the inputs give laid over them. */
+export function mergeSettings(file: SettingsSource, inputs: ExperimentSettings): SettingsSource {
+  const merged: Record<string, unknown> = { ...file.settings };
+  const notes = [...file.notes];
+  for (const [key, value] of Object.entries(inputs) as [SettingKey, unknown][]) {
+    if (value === undefined) continue;
+    const fileValue = file.settings[key];
+    if (fileValue !== undefined)
+      notes.push(`input ${inputNameOf(key)} overrides the experiment file's value`);
+    merged[key] =
+      MERGED_MAPS.includes(key) && typeof fileValue === 'object'
+        ? { ...fileValue, ...(value as object) }
+        : value;
+  }
+  return { settings: merged, notes };
+}
+
+/** Applies defaults and the checks that involve several settings; the result is what the run uses. */
+export function resolveConfig({ settings: given, notes: givenNotes }: SettingsSource): ExperimentConfig {
+  const settings = withDefaults(given);
+  const notes = [...givenNotes];
+  const namespace = required(settings, 'namespace', 'default');
+  const service = required(settings, 'service', 'checkout');
+  const darkRevision = required(settings, 'darkRevision', 'checkout-00002');
+  const prometheusUrl = required(settings, 'prometheusUrl', 'http://prometheus.monitoring:9090');
+  const template = required(settings, 'metricTemplate');
+  const queries = settings.queries ?? {};
+  const objectives = resolveObjectives(settings, queries);
+  const { liveRevision } = settings;
+  if (liveRevision !== undefined && liveRevision === darkRevision) {
+    throw new ConfigurationError('live-revision', 'must differ from dark-revision', 'checkout-00001');
+  }
+  if (template === 'custom') requireCustomQueries(objectives, queries);
+  const iterations = required(settings, 'iterations');
+  const failFastAfter = required(settings, 'failFastAfter');
+  if (settings.failFast && failFastAfter > iterations) {
+    notes.push(
+      `fail-fast-after ${failFastAfter} exceeds iterations ${iterations}, so the run never stops early`,
+    );
+  }
+  if (settings.prometheusInsecureSkipTlsVerify)
+    notes.push('TLS certificate verification for Prometheus is off');
+  return {
+    plan: {
+      name: settings.name ?? service,
+      target: { namespace, service, darkRevision, liveRevision },
+      objectives,
+      intervalMs: required(settings, 'intervalMs'),
+      iterations,
+      minRequests: required(settings, 'minRequests'),
+      failFast: {
+        enabled: required(settings, 'failFast'),
+        consecutiveBreaches: failFastAfter,
+      },
+    },
+    prometheus: {
+      url: prometheusUrl,
+      auth: prometheusAuth(settings),
+      tls: {
+        caBundle: settings.prometheusCa,
+        insecureSkipVerify: required(settings, 'prometheusInsecureSkipTlsVerify'),
+      },
+      template,
+      queries,
+      timeoutMs: required(settings, 'prometheusTimeoutMs'),
+      attempts: required(settings, 'prometheusAttempts'),
+    },
+    reporting: {
+      comment: required(settings, 'comment'),
+      onInconclusive: required(settings, 'onInconclusive'),
+      githubToken: settings.githubToken,
+    },
+    notes,
+  };
+}
+
+function withDefaults(settings: ExperimentSettings): ExperimentSettings {
+  const defaulted: Record<string, unknown> = { ...settings };
+  for (const { setting, input, default: defaultValue, parse } of CONFIG_FIELDS) {
+    if (defaulted[setting] === undefined && defaultValue !== undefined && input !== undefined) {
+      defaulted[setting] = parse(defaultValue, input, { readFile: unreadable });
+    }
+  }
+  return defaulted;
+}
+
+function resolveObjectives(
+  settings: ExperimentSettings,
+  queries: Readonly<Record<string, string>>,
+): Objective[] {
+  const customMetricIds = new Set(Object.keys(queries).filter((id) => !isBuiltInMetricName(id)));
+  const objectives = parseObjectiveEntries(settings.objectives ?? [], customMetricIds);
+  if (objectives.length === 0) {
+    throw new ConfigurationError('objectives', 'at least one objective is required', 'p95-latency < 100ms');
+  }
+  const relative = objectives.find((objective) => objective.limit.kind === 'relative');
+  if (relative && settings.liveRevision === undefined) {
+    throw new ConfigurationError(
+      'live-revision',
+      `the objective "${relative.text}" compares with the live revision, so live-revision is required`,
+      'checkout-00001',
+    );
+  }
+  return objectives;
+}
+
+/** The custom template has no built-in PromQL: every measured metric, and request-count for min-requests, needs a query. */
+function requireCustomQueries(
+  objectives: readonly Objective[],
+  queries: Readonly<Record<string, string>>,
+): void {
+  const needed = new Set([...objectives.map((objective) => objective.metric.id), REQUEST_COUNT.id]);
+  const missing = [...needed].filter((id) => queries[id] === undefined);
+  if (missing.length > 0) {
+    throw new ConfigurationError(
+      'queries',
+      `metric-template custom needs a PromQL query for ${missing.join(', ')}`,
+      `${missing[0]}: 'sum(rate(http_requests_total{revision="$revision"}[5m]))'`,
+    );
+  }
+}
+
+function prometheusAuth(settings: ExperimentSettings): PrometheusAuth {
+  const {
+    prometheusToken: bearerToken,
+    prometheusUsername: username,
+    prometheusPassword: password,
+  } = settings;
+  const headers = settings.prometheusHeaders ?? {};
+  if (bearerToken !== undefined && (username !== undefined || password !== undefined)) {
+    throw new ConfigurationError(
+      'prometheus-token',
+      'set either a bearer token or prometheus-username/prometheus-password, not both',
+      'prometheus-token: (a secret), and no prometheus-username',
+    );
+  }
+  if ((username === undefined) !== (password === undefined)) {
+    throw new ConfigurationError(
+      username === undefined ? 'prometheus-username' : 'prometheus-password',
+      'basic auth needs both prometheus-username and prometheus-password',
+      'prometheus-username: shadowgate',
+    );
+  }
+  const basic = username !== undefined && password !== undefined ? { username, password } : undefined;
+  return { bearerToken, basic, headers };
+}
+
+/** A setting every run needs. Settings with a default always have a value by now. */
+function required<K extends SettingKey>(
+  settings: ExperimentSettings,
+  key: K,
+  example?: string,
+): NonNullable<ExperimentSettings[K]> {
+  const value = settings[key];
+  if (value !== undefined) return value as NonNullable<ExperimentSettings[K]>;
+  const field = CONFIG_FIELDS.find((candidate) => candidate.setting === key);
+  const input = field?.input ?? key;
+  const inFile = field?.file === undefined ? '' : ` or ${field.file} in the experiment file`;
+  throw new ConfigurationError(input, `missing; set the ${input} input${inFile}`, example ?? field?.default);
+}
+
+function inputNameOf(setting: SettingKey): string {
+  return CONFIG_FIELDS.find((field) => field.setting === setting)?.input ?? setting;
+}
+
+// Defaults are literals such as `10s`; none is a path, so none reads a file.
+function unreadable(path: string): never {
+  throw new Error(`defaults do not read files (${path})`);
+}

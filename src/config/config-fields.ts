@@ -1,0 +1,267 @@
+import { ConfigurationError } from '../core/configuration-error.js';
+import type { ConfigDependencies } from './config-dependencies.js';
+import { parseDuration } from './duration.js';
+import type { ExperimentSettings } from './experiment-settings.js';
+import { parseDnsLabel, parseExperimentName } from './names.js';
+import { objectiveEntries } from './objective-parser.js';
+import {
+  parseHeaders,
+  parsePem,
+  parsePemOrPemFile,
+  parsePrometheusUrl,
+  parseQueries,
+  readPemFile,
+} from './prometheus-values.js';
+import { parseBoolean, parseChoice, parseInteger, parseText } from './scalar-values.js';
+
+type SettingKey = keyof ExperimentSettings;
+
+/**
+ * One setting: its action input, its place in the experiment file, its default and how to parse it.
+ * The single source of truth for input names and defaults (action.yml and the README are checked against it).
+ */
+export interface ConfigField<K extends SettingKey = SettingKey> {
+  readonly setting: K;
+  /** The action input, kebab-case. Absent for file-only fields. */
+  readonly input?: string;
+  /** Dotted path in Shadowgate's experiment file. Absent for input-only fields. */
+  readonly file?: string;
+  /**
+   * Applied when neither the inputs nor the file set the value. action.yml must NOT declare it as `default:`,
+   * since a non-empty input overrides the file; the description states it instead.
+   */
+  readonly default?: string;
+  /** The only kind of `default:` action.yml declares: a workflow expression. */
+  readonly actionDefault?: string;
+  readonly description: string;
+  /** `value` is the input's string or the file's YAML value; `at` names it in errors. */
+  readonly parse: (
+    value: unknown,
+    at: string,
+    deps: ConfigDependencies,
+  ) => NonNullable<ExperimentSettings[K]>;
+}
+
+function field<K extends SettingKey>(spec: ConfigField<K>): ConfigField {
+  return spec;
+}
+
+/** `${{ expression }}`, as written in a workflow. */
+function workflowExpression(expression: string): string {
+  return `\${{ ${expression} }}`;
+}
+
+function durationAtLeast(minMs: number, example: string) {
+  return (value: unknown, at: string): number => {
+    const ms = parseDuration(value, at, example);
+    if (ms < minMs) throw new ConfigurationError(at, `must be at least ${minMs / 1000}s`, example);
+    return ms;
+  };
+}
+
+export const CONFIG_FIELDS: readonly ConfigField[] = [
+  field({
+    setting: 'name',
+    input: 'name',
+    file: 'name',
+    description:
+      'Experiment name, shown in reports and used to find the sticky PR comment. Default: the service name.',
+    parse: parseExperimentName,
+  }),
+  field({
+    setting: 'namespace',
+    input: 'namespace',
+    file: 'target.namespace',
+    description: 'Kubernetes namespace of the service.',
+    parse: (value, at) => parseDnsLabel(value, at, 'default'),
+  }),
+  field({
+    setting: 'service',
+    input: 'service',
+    file: 'target.service',
+    description: 'Kubernetes (or Knative) service under test.',
+    parse: (value, at) => parseDnsLabel(value, at, 'checkout'),
+  }),
+  field({
+    setting: 'darkRevision',
+    input: 'dark-revision',
+    file: 'target.darkRevision',
+    description: 'Revision receiving mirrored traffic; the one judged against the objectives.',
+    parse: (value, at) => parseDnsLabel(value, at, 'checkout-00002'),
+  }),
+  field({
+    setting: 'liveRevision',
+    input: 'live-revision',
+    file: 'target.liveRevision',
+    description:
+      'Revision serving users; required by relative objectives such as `p99-latency <= live + 20%`.',
+    parse: (value, at) => parseDnsLabel(value, at, 'checkout-00001'),
+  }),
+  field({
+    setting: 'prometheusUrl',
+    input: 'prometheus-url',
+    file: 'prometheus.url',
+    description: 'Prometheus base URL (http or https), without /api/v1.',
+    parse: parsePrometheusUrl,
+  }),
+  field({
+    setting: 'prometheusToken',
+    input: 'prometheus-token',
+    file: 'prometheus.auth.bearerToken',
+    description: 'Bearer token for Prometheus.',
+    parse: (value, at) => parseText(value, at, workflowExpression('secrets.PROMETHEUS_TOKEN')),
+  }),
+  field({
+    setting: 'prometheusUsername',
+    input: 'prometheus-username',
+    file: 'prometheus.auth.basic.username',
+    description: 'Basic-auth user name for Prometheus (with prometheus-password).',
+    parse: (value, at) => parseText(value, at, 'shadowgate'),
+  }),
+  field({
+    setting: 'prometheusPassword',
+    input: 'prometheus-password',
+    file: 'prometheus.auth.basic.password',
+    description: 'Basic-auth password for Prometheus (with prometheus-username).',
+    parse: (value, at) => parseText(value, at, workflowExpression('secrets.PROMETHEUS_PASSWORD')),
+  }),
+  field({
+    setting: 'prometheusHeaders',
+    input: 'prometheus-headers',
+    file: 'prometheus.auth.headers',
+    description: 'Extra request headers, one `Name: value` per line (e.g. X-Scope-OrgID for Mimir).',
+    parse: parseHeaders,
+  }),
+  field({
+    setting: 'prometheusCa',
+    input: 'prometheus-ca',
+    description: 'CA certificate(s) to trust for Prometheus: PEM text, or the path of a PEM file.',
+    parse: parsePemOrPemFile,
+  }),
+  field({
+    setting: 'prometheusCa',
+    file: 'prometheus.tls.ca',
+    description: 'CA certificate(s) to trust for Prometheus, as PEM text.',
+    parse: parsePem,
+  }),
+  field({
+    setting: 'prometheusCa',
+    file: 'prometheus.tls.caFile',
+    description: 'Path of a PEM file with CA certificate(s) to trust for Prometheus.',
+    parse: readPemFile,
+  }),
+  field({
+    setting: 'prometheusInsecureSkipTlsVerify',
+    input: 'prometheus-insecure-skip-tls-verify',
+    file: 'prometheus.tls.insecureSkipVerify',
+    default: 'false',
+    description: 'Skip TLS certificate verification for Prometheus (testing only). Default: false.',
+    parse: parseBoolean,
+  }),
+  field({
+    setting: 'prometheusTimeoutMs',
+    input: 'prometheus-timeout',
+    file: 'prometheus.timeout',
+    default: '10s',
+    description: 'Timeout of one Prometheus request, e.g. 10s. Default: 10s.',
+    parse: durationAtLeast(100, '10s'),
+  }),
+  field({
+    setting: 'prometheusAttempts',
+    input: 'prometheus-attempts',
+    file: 'prometheus.attempts',
+    default: '4',
+    description: 'Attempts per query on network errors, 5xx and timeouts (1 = no retry). Default: 4.',
+    parse: (value, at) => parseInteger(value, at, 1, 10),
+  }),
+  field({
+    setting: 'metricTemplate',
+    input: 'metric-template',
+    file: 'prometheus.template',
+    default: 'istio',
+    description:
+      'PromQL templates: istio, knative (Knative 1.21+), knative-legacy (Knative up to 1.18) or custom. Default: istio.',
+    parse: (value, at) => parseChoice(value, at, ['istio', 'knative', 'knative-legacy', 'custom']),
+  }),
+  field({
+    setting: 'queries',
+    input: 'queries',
+    file: 'prometheus.queries',
+    description:
+      'YAML mapping of metric id to PromQL: required for every metric with the custom template, overrides otherwise.',
+    parse: parseQueries,
+  }),
+  field({
+    setting: 'objectives',
+    input: 'objectives',
+    file: 'objectives',
+    description:
+      'One objective per line, e.g. `p95-latency < 100ms`, `error-rate < 1%`, `p99-latency <= live + 20%`.',
+    parse: (value, at) => objectiveEntries(value, at),
+  }),
+  field({
+    setting: 'intervalMs',
+    input: 'interval',
+    file: 'evaluation.interval',
+    default: '10s',
+    description: 'Time between iterations, at least 1s. Default: 10s.',
+    parse: durationAtLeast(1000, '10s'),
+  }),
+  field({
+    setting: 'iterations',
+    input: 'iterations',
+    file: 'evaluation.iterations',
+    default: '10',
+    description: 'Number of iterations, 1 to 10000. Default: 10.',
+    parse: (value, at) => parseInteger(value, at, 1, 10_000),
+  }),
+  field({
+    setting: 'minRequests',
+    input: 'min-requests',
+    file: 'evaluation.minRequests',
+    default: '10',
+    description:
+      'Fewer dark requests than this in the window makes objectives inconclusive (at least 1). Default: 10.',
+    parse: (value, at) => parseInteger(value, at, 1, 1_000_000_000),
+  }),
+  field({
+    setting: 'failFast',
+    input: 'fail-fast',
+    file: 'evaluation.failFast',
+    default: 'true',
+    description:
+      'Stop early once an objective is breached for fail-fast-after iterations in a row. Default: true.',
+    parse: parseBoolean,
+  }),
+  field({
+    setting: 'failFastAfter',
+    input: 'fail-fast-after',
+    file: 'evaluation.failFastAfter',
+    default: '2',
+    description: 'Consecutive breached iterations that stop the run early (at least 1). Default: 2.',
+    parse: (value, at) => parseInteger(value, at, 1, 10_000),
+  }),
+  field({
+    setting: 'onInconclusive',
+    input: 'on-inconclusive',
+    file: 'evaluation.onInconclusive',
+    default: 'fail',
+    description: 'Job outcome for an inconclusive verdict: fail or pass. Default: fail.',
+    parse: (value, at) => parseChoice(value, at, ['fail', 'pass']),
+  }),
+  field({
+    setting: 'comment',
+    input: 'comment',
+    file: 'report.comment',
+    default: 'always',
+    description: 'When to write the sticky PR comment: always, on-failure or never. Default: always.',
+    parse: (value, at) => parseChoice(value, at, ['always', 'on-failure', 'never']),
+  }),
+  field({
+    setting: 'githubToken',
+    input: 'github-token',
+    actionDefault: workflowExpression('github.token'),
+    description: 'Token for the PR comment. Default: the workflow token.',
+    parse: (value, at) => parseText(value, at, workflowExpression('github.token')),
+  }),
+];

@@ -1,0 +1,42 @@
+import type { CommentMode, MetricTemplate } from '../core/config.js';
+import type { ObjectiveEntry } from './objective-parser.js';
+
+/**
+ * What one source (the experiment file, or the inline inputs) says: each value parsed and checked on its own,
+ * but not yet merged with the other source, defaulted or checked against other values.
+ */
+export interface ExperimentSettings {
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly service?: string;
+  readonly darkRevision?: string;
+  readonly liveRevision?: string;
+  readonly prometheusUrl?: string;
+  readonly prometheusToken?: string;
+  readonly prometheusUsername?: string;
+  readonly prometheusPassword?: string;
+  readonly prometheusHeaders?: Readonly<Record<string, string>>;
+  /** PEM text. */
+  readonly prometheusCa?: string;
+  readonly prometheusInsecureSkipTlsVerify?: boolean;
+  readonly prometheusTimeoutMs?: number;
+  readonly prometheusAttempts?: number;
+  readonly metricTemplate?: MetricTemplate;
+  readonly queries?: Readonly<Record<string, string>>;
+  /** Parsed only once both sources are merged: which custom metrics exist depends on the merged queries. */
+  readonly objectives?: readonly ObjectiveEntry[];
+  readonly intervalMs?: number;
+  readonly iterations?: number;
+  readonly minRequests?: number;
+  readonly failFast?: boolean;
+  readonly failFastAfter?: number;
+  readonly onInconclusive?: 'fail' | 'pass';
+  readonly comment?: CommentMode;
+  readonly githubToken?: string;
+}
+
+/** Settings with the notes made while reading them (e.g. how Iter8 fields were mapped). */
+export interface SettingsSource {
+  readonly settings: ExperimentSettings;
+  readonly notes: readonly string[];
+}
