@@ -1,7 +1,7 @@
 import type { IterationProgress } from '../core/evaluation-loop.js';
 import { formatLimit, formatValue } from '../core/format-value.js';
-import type { MetricReading } from '../core/metrics-source.js';
 import type { IterationResult, ObjectiveStatus } from '../core/result.js';
+import { formatReading } from './value-format.js';
 
 const MARK: Record<ObjectiveStatus, string> = { met: '✓', breached: '✗', unknown: '?' };
 
@@ -15,17 +15,13 @@ export function formatProgressLine(iteration: IterationResult, progress: Iterati
       a.objective.limit.kind === 'relative' && a.limit !== undefined
         ? `${formatLimit(a.objective)} = ${formatValue(a.limit, a.objective.metric.unit)}`
         : formatLimit(a.objective);
-    return `${a.objective.metric.id} ${readingText(a.dark, a.objective.metric.unit)} (${limit}) ${MARK[a.status]}`;
+    return `${a.objective.metric.id} ${formatReading(a.dark, a.objective.metric.unit)} (${limit}) ${MARK[a.status]}`;
   });
-  const live = iteration.requests.live ? ` (live ${readingText(iteration.requests.live, 'count')})` : '';
+  const live = iteration.requests.live ? ` (live ${formatReading(iteration.requests.live, 'count')})` : '';
   const left = Math.max(0, Math.round((progress.endsAt - iteration.window.end) / 1000));
   return [
     `[${iteration.index}/${progress.iterations}] ${objectives.join(' · ')}`,
-    `requests ${readingText(iteration.requests.dark, 'count')}${live}`,
+    `requests ${formatReading(iteration.requests.dark, 'count')}${live}`,
     `${left}s left`,
   ].join(' · ');
-}
-
-function readingText(reading: MetricReading, unit: Parameters<typeof formatValue>[1]): string {
-  return reading.status === 'ok' ? formatValue(reading.value, unit) : reading.status;
 }

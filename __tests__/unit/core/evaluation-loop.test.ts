@@ -56,12 +56,10 @@ function scriptedSource(
   intervalMs = 10_000,
 ) {
   const queries: MetricQuery[] = [];
-  let start: number | undefined;
   const source: MetricsSource = {
     description: 'scripted',
     async read(query) {
       queries.push(query);
-      start ??= query.window.start;
       const iteration = Math.round((query.window.end - query.window.start) / intervalMs);
       const value = values(iteration, query.version)[query.metric.id];
       if (value === undefined)

@@ -50,7 +50,7 @@ describe('formatProgressLine', () => {
       reason: 'p99-latency 80 ms, limit <= 60 ms',
     };
     expect(formatProgressLine(iteration, { iterations: 10, endsAt: start + 100_000 })).toBe(
-      '[3/10] p95-latency 42.14 ms (< 100 ms) ✓ · p99-latency 80 ms (<= live + 20% = 60 ms) ✗ · error-rate no-data (< 1%) ? · requests 812 (live 2,040) · 70s left',
+      '[3/10] p95-latency 42.14 ms (< 100 ms) ✓ · p99-latency 80 ms (<= live + 20% = 60 ms) ✗ · error-rate no data (< 1%) ? · requests 812 (live 2,040) · 70s left',
     );
   });
 });

@@ -1,0 +1,167 @@
+import type { Verdict } from '../core/model.js';
+import type { ExperimentResult, IterationResult, ObjectiveAssessment } from '../core/result.js';
+import { buildLatencyTrendChart } from './latency-trend-chart.js';
+import { escapeMarkdown, fencedCodeBlock, safeLinkTarget } from './markdown-escape.js';
+import { formatReading, formatResolvedLimit } from './value-format.js';
+import { describeStop, lastIteration, STATUS_SYMBOL, VERDICT_ICON } from './verdict-text.js';
+
+export interface ReportContext {
+  readonly experimentName: string;
+  /** Link to the workflow run, where the job summary and logs are. */
+  readonly runUrl?: string;
+  /** `owner/repo`. */
+  readonly repository?: string;
+  readonly sha?: string;
+  /** Hidden first line that identifies the sticky comment; see `experimentMarker`. */
+  readonly marker?: string;
+}
+
+const HEADLINE: Readonly<Record<Verdict, string>> = {
+  pass: 'passed',
+  fail: 'failed',
+  inconclusive: 'was inconclusive',
+};
+
+const NOT_APPLICABLE = '—';
+
+function isoTime(epochMs: number): string {
+  return new Date(epochMs).toISOString();
+}
+
+function tableRow(cells: readonly string[]): string {
+  return `| ${cells.join(' | ')} |`;
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [tableRow(header), tableRow(header.map(() => '---')), ...rows.map(tableRow)].join('\n');
+}
+
+/** The reason is shown for `?` only: a breach is already explained by the value and limit beside it. */
+function statusCell(assessment: ObjectiveAssessment): string {
+  const symbol = STATUS_SYMBOL[assessment.status];
+  return assessment.status === 'unknown' && assessment.reason
+    ? `${symbol} ${escapeMarkdown(assessment.reason)}`
+    : symbol;
+}
+
+function liveCell(assessment: ObjectiveAssessment): string {
+  return assessment.live ? formatReading(assessment.live, assessment.objective.metric.unit) : NOT_APPLICABLE;
+}
+
+function objectivesSection(iteration: IterationResult | undefined): string {
+  if (!iteration) return 'No iteration completed, so no objective was assessed.';
+  const rows = iteration.assessments.map((a) => [
+    escapeMarkdown(a.objective.text),
+    formatReading(a.dark, a.objective.metric.unit),
+    liveCell(a),
+    escapeMarkdown(formatResolvedLimit(a.objective, a.limit)),
+    statusCell(a),
+  ]);
+  const heading = `### Objectives (iteration ${iteration.index}, ${isoTime(iteration.window.start)} → ${isoTime(iteration.window.end)})`;
+  return `${heading}\n\n${table(['Objective', 'Dark', 'Live', 'Limit', 'Status'], rows)}`;
+}
+
+function requestsLine(iteration: IterationResult | undefined): string {
+  if (!iteration) return 'none measured';
+  const { dark, live } = iteration.requests;
+  const liveText = live ? `, live ${formatReading(live, 'count')}` : '';
+  return `dark ${formatReading(dark, 'count')}${liveText}`;
+}
+
+function summaryList(result: ExperimentResult): string {
+  const { target } = result.plan;
+  const last = lastIteration(result);
+  return [
+    `- **Target:** ${escapeMarkdown(`${target.namespace}/${target.service}`)}`,
+    `- **Dark revision:** ${escapeMarkdown(target.darkRevision)} · **Live revision:** ${escapeMarkdown(target.liveRevision ?? 'not named')}`,
+    `- **Requests${last ? ` (iteration ${last.index} window)` : ''}:** ${requestsLine(last)}`,
+    `- **Run:** ${escapeMarkdown(describeStop(result))}`,
+    `- **Metrics:** ${escapeMarkdown(result.source)}`,
+  ].join('\n');
+}
+
+function trendSection(result: ExperimentResult): string | undefined {
+  const chart = buildLatencyTrendChart(result);
+  if (!chart) return undefined;
+  const skipped = chart.skippedIterations.length
+    ? ` Iterations without data are left out: ${chart.skippedIterations.join(', ')}.`
+    : '';
+  const caption = `Lines in order: ${chart.seriesNames.map(escapeMarkdown).join(', ')}.${skipped}`;
+  return `### Latency trend\n\n${caption}\n\n${fencedCodeBlock(chart.mermaid, 'mermaid')}`;
+}
+
+function iterationValueCell(assessment: ObjectiveAssessment | undefined): string {
+  if (!assessment) return NOT_APPLICABLE;
+  const unit = assessment.objective.metric.unit;
+  const dark = formatReading(assessment.dark, unit);
+  const live = assessment.live ? ` (live ${formatReading(assessment.live, unit)})` : '';
+  return `${STATUS_SYMBOL[assessment.status]} ${dark}${live}`;
+}
+
+function iterationsTable(result: ExperimentResult): string {
+  const objectives = result.plan.objectives;
+  const header = ['#', 'Window', 'Requests', ...objectives.map((o) => escapeMarkdown(o.text)), 'Verdict'];
+  const rows = result.iterations.map((it) => [
+    String(it.index),
+    `${isoTime(it.window.start)} → ${isoTime(it.window.end)}`,
+    requestsLine(it),
+    ...objectives.map((o) => iterationValueCell(it.assessments.find((a) => a.objective.text === o.text))),
+    `${VERDICT_ICON[it.verdict]} ${it.verdict}: ${escapeMarkdown(it.reason)}`,
+  ]);
+  return table(header, rows);
+}
+
+function queriesBlock(result: ExperimentResult): string {
+  if (result.queries.length === 0) return 'No queries were rendered.';
+  return result.queries
+    .map((q) => `**${escapeMarkdown(q.metricId)}** (${q.version})\n\n${fencedCodeBlock(q.query, 'promql')}`)
+    .join('\n\n');
+}
+
+function detailsSection(result: ExperimentResult): string {
+  const iterations = result.iterations.length ? iterationsTable(result) : 'No iteration completed.';
+  return [
+    '<details>',
+    '<summary>Queries and iterations</summary>',
+    '',
+    `Run from ${isoTime(result.startedAt)} to ${isoTime(result.endedAt)}; windows are cumulative from the start.`,
+    '',
+    '#### Iterations',
+    '',
+    iterations,
+    '',
+    '#### Queries',
+    '',
+    queriesBlock(result),
+    '',
+    '</details>',
+  ].join('\n');
+}
+
+function footer(context: ReportContext): string | undefined {
+  const parts: string[] = [];
+  const runLink = context.runUrl ? safeLinkTarget(context.runUrl) : undefined;
+  if (runLink) parts.push(`[Workflow run and job summary](${runLink})`);
+  if (context.repository && context.sha) {
+    parts.push(`${escapeMarkdown(context.repository)}@${escapeMarkdown(context.sha.slice(0, 12))}`);
+  }
+  return parts.length ? `<sub>Shadowgate · ${parts.join(' · ')}</sub>` : undefined;
+}
+
+/**
+ * The report for the PR comment and the job summary: verdict, target, objectives of the last iteration,
+ * latency trend, and a collapsed section with queries and every iteration's values.
+ */
+export function renderMarkdownReport(result: ExperimentResult, context: ReportContext): string {
+  const sections = [
+    context.marker,
+    `## ${VERDICT_ICON[result.verdict]} Shadowgate: ${escapeMarkdown(context.experimentName)} ${HEADLINE[result.verdict]}`,
+    escapeMarkdown(result.reason),
+    summaryList(result),
+    objectivesSection(lastIteration(result)),
+    trendSection(result),
+    detailsSection(result),
+    footer(context),
+  ];
+  return `${sections.filter((s) => s !== undefined).join('\n\n')}\n`;
+}

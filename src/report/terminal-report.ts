@@ -1,0 +1,69 @@
+import type { ExperimentResult, ObjectiveAssessment } from '../core/result.js';
+import { formatReading, formatResolvedLimit } from './value-format.js';
+import { describeStop, lastIteration, STATUS_SYMBOL } from './verdict-text.js';
+
+/** Untrusted text must not move the cursor or recolour the terminal: control characters become spaces. */
+function plain(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point.
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+}
+
+function alignColumns(rows: readonly (readonly string[])[]): string[] {
+  const widths = rows.reduce<number[]>(
+    (acc, row) => row.map((cell, i) => Math.max(acc[i] ?? 0, cell.length)),
+    [],
+  );
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+function objectiveRow(a: ObjectiveAssessment): string[] {
+  const unit = a.objective.metric.unit;
+  const why = a.status === 'unknown' && a.reason ? ` (${a.reason})` : '';
+  const status = `${STATUS_SYMBOL[a.status]} ${a.status}${why}`;
+  return [
+    a.objective.text,
+    formatReading(a.dark, unit),
+    a.live ? formatReading(a.live, unit) : '-',
+    formatResolvedLimit(a.objective, a.limit),
+    status,
+  ].map(plain);
+}
+
+/** The CLI's report: target, an aligned table of the last iteration's objectives, how the run stopped, verdict. */
+export function renderTerminalReport(result: ExperimentResult): string {
+  const { target } = result.plan;
+  const last = lastIteration(result);
+  const lines = [
+    plain(`Shadowgate: ${result.plan.name}`),
+    plain(
+      `Target: ${target.namespace}/${target.service}  dark ${target.darkRevision}  live ${target.liveRevision ?? '-'}`,
+    ),
+    plain(`Metrics: ${result.source}`),
+    '',
+  ];
+  if (last) {
+    lines.push(
+      `Objectives (iteration ${last.index}):`,
+      ...alignColumns([
+        ['Objective', 'Dark', 'Live', 'Limit', 'Status'],
+        ...last.assessments.map(objectiveRow),
+      ]).map((row) => `  ${row}`),
+      '',
+      `Requests: dark ${formatReading(last.requests.dark, 'count')}${
+        last.requests.live ? `  live ${formatReading(last.requests.live, 'count')}` : ''
+      }`,
+    );
+  } else {
+    lines.push('No iteration completed, so no objective was assessed.');
+  }
+  lines.push(
+    plain(`Run: ${describeStop(result)}`),
+    plain(`Verdict: ${result.verdict.toUpperCase()} - ${result.reason}`),
+  );
+  return `${lines.join('\n')}\n`;
+}
