@@ -25,11 +25,17 @@ import { VERSION } from './version.js';
 export async function main(): Promise<void> {
   core.saveState('isPost', 'true');
   core.info(`Version ${VERSION}`);
+  const masked = new Set<string>();
+  const mask = (secrets: string[]) => {
+    for (const secret of secrets) {
+      if (!secret || masked.has(secret)) continue;
+      core.setSecret(secret);
+      masked.add(secret);
+    }
+  };
   for (const name of SECRET_INPUTS) {
     const value = core.getInput(name);
-    for (const secret of name === 'prometheus-headers' ? headerValues(value) : [value]) {
-      if (secret) core.setSecret(secret);
-    }
+    mask(name === 'prometheus-headers' ? headerValues(value) : [value]);
   }
 
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
@@ -42,7 +48,7 @@ export async function main(): Promise<void> {
     const config = buildConfig((name) => core.getInput(name), {
       readFile: (path) => readFileSync(resolve(workspace, path), 'utf8'),
     });
-    for (const secret of configSecrets(config)) core.setSecret(secret);
+    mask(configSecrets(config));
     for (const note of config.notes) core.info(note);
     const result = await runExperiment(config, { clock: systemClock, log: core, signal: controller.signal });
     await publish(result, config);

@@ -1,0 +1,111 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** What one step run of `node dist/index.js` left behind. */
+export interface ActionRun {
+  readonly exitCode: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly outputs: Record<string, string>;
+  readonly summary: string;
+  /** State saved with `core.saveState`, as the runner hands it to the post step (`STATE_<name>`). */
+  readonly state: Record<string, string>;
+}
+
+export interface PullRequestEvent {
+  readonly owner: string;
+  readonly repo: string;
+  readonly number: number;
+}
+
+/**
+ * Runs the bundled action the way the GitHub runner does: `node dist/index.js` with `INPUT_<NAME>` variables
+ * (the name upper-cased, hyphens kept), the event payload in GITHUB_EVENT_PATH, and the file commands
+ * GITHUB_OUTPUT, GITHUB_STATE and GITHUB_STEP_SUMMARY. `state` from an earlier run makes it the post step.
+ */
+export async function runBundledAction(options: {
+  inputs: Record<string, string>;
+  event: PullRequestEvent;
+  apiUrl: string;
+  state?: Record<string, string>;
+  env?: Record<string, string>;
+}): Promise<ActionRun> {
+  const dir = await mkdtemp(join(tmpdir(), 'shadowgate-runner-'));
+  const files = {
+    event: join(dir, 'event.json'),
+    output: join(dir, 'output'),
+    state: join(dir, 'state'),
+    summary: join(dir, 'summary.md'),
+    env: join(dir, 'env'),
+  };
+  const { owner, repo, number } = options.event;
+  await writeFile(
+    files.event,
+    JSON.stringify({
+      action: 'synchronize',
+      number,
+      pull_request: { number, head: { sha: 'c0ffee0000000000000000000000000000000000' } },
+      repository: { name: repo, owner: { login: owner }, full_name: `${owner}/${repo}` },
+    }),
+  );
+  for (const file of [files.output, files.state, files.summary, files.env]) await writeFile(file, '');
+
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? dir,
+    CI: 'true',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_EVENT_NAME: 'pull_request',
+    GITHUB_EVENT_PATH: files.event,
+    GITHUB_REPOSITORY: `${owner}/${repo}`,
+    GITHUB_SHA: 'c0ffee0000000000000000000000000000000000',
+    GITHUB_RUN_ID: '4242',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_API_URL: options.apiUrl,
+    GITHUB_WORKSPACE: process.cwd(),
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STATE: files.state,
+    GITHUB_STEP_SUMMARY: files.summary,
+    GITHUB_ENV: files.env,
+    RUNNER_TEMP: dir,
+    ...Object.fromEntries(
+      Object.entries(options.inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]),
+    ),
+    ...Object.fromEntries(
+      Object.entries(options.state ?? {}).map(([name, value]) => [`STATE_${name}`, value]),
+    ),
+    ...options.env,
+  };
+
+  const child = spawn(process.execPath, ['dist/index.js'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const exitCode = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return {
+    exitCode,
+    stdout,
+    stderr,
+    outputs: parseFileCommand(await readFile(files.output, 'utf8')),
+    summary: await readFile(files.summary, 'utf8'),
+    state: parseFileCommand(await readFile(files.state, 'utf8')),
+  };
+}
+
+/** Parses the `name<<delimiter … delimiter` records @actions/core writes to GITHUB_OUTPUT and GITHUB_STATE. */
+export function parseFileCommand(text: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  const pattern = /^([^\n<]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
+  for (const [, name, , value] of text.matchAll(pattern)) {
+    if (name !== undefined && value !== undefined) values[name] = value;
+  }
+  return values;
+}
