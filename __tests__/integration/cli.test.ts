@@ -1,0 +1,127 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MetricsExporter, NO_TRAFFIC, type TrafficProfile } from '../support/metrics-exporter.js';
+import { type PrometheusServer, prometheusBinaries, startPrometheus } from '../support/prometheus-server.js';
+
+// `shadowgate run <experiment.yaml>` (dist/cli.js) against a real Prometheus: the exit status tells the verdict.
+
+const HEALTHY: TrafficProfile = {
+  requestsPerSecond: 40,
+  latencies: [
+    { ms: 8, weight: 0.7 },
+    { ms: 30, weight: 0.3 },
+  ],
+  errorRatio: 0,
+};
+
+let exporter: MetricsExporter;
+let prometheus: PrometheusServer;
+let dir: string;
+
+beforeAll(async () => {
+  exporter = await MetricsExporter.start([
+    { namespace: 'shop', service: 'cart', revision: 'cart-good', profile: HEALTHY },
+    {
+      namespace: 'shop',
+      service: 'cart',
+      revision: 'cart-slow',
+      profile: { ...HEALTHY, latencies: [{ ms: 400, weight: 1 }] },
+    },
+    { namespace: 'shop', service: 'cart', revision: 'cart-idle', profile: NO_TRAFFIC },
+  ]);
+  const binary = prometheusBinaries().find((b) => existsSync(b.path));
+  if (!binary) throw new Error('No Prometheus binary: run testenv/provision.sh');
+  prometheus = await startPrometheus({ binary, targets: exporter.targets });
+  dir = await mkdtemp(join(tmpdir(), 'shadowgate-cli-'));
+});
+
+afterAll(async () => {
+  await prometheus?.stop();
+  await exporter?.stop();
+});
+
+async function experimentFile(darkRevision: string, objectives = ['p95-latency < 100ms', 'error-rate < 1%']) {
+  const file = join(dir, `${darkRevision}-${objectives.length}.yaml`);
+  await writeFile(
+    file,
+    [
+      'apiVersion: shadowgate.dev/v1alpha1',
+      'kind: Experiment',
+      `target: {namespace: shop, service: cart, darkRevision: ${darkRevision}}`,
+      `prometheus: {url: "${prometheus.url}", template: istio, attempts: 1}`,
+      'objectives:',
+      ...objectives.map((o) => `  - ${o}`),
+      'evaluation: {interval: 2s, iterations: 2, minRequests: 10}',
+    ].join('\n'),
+  );
+  return file;
+}
+
+function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['dist/cli.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve) => child.once('exit', (status) => resolve({ status, stdout, stderr })));
+}
+
+describe('shadowgate run', () => {
+  it('exits 0 on pass and prints the report to stdout, progress to stderr', async () => {
+    const { status, stdout, stderr } = await cli('run', await experimentFile('cart-good'));
+    expect(status, stderr).toBe(0);
+    expect(stdout).toMatch(/Verdict: PASS/);
+    expect(stderr).toMatch(/^\[2\/2\] p95-latency/m);
+  });
+
+  it('exits 1 on fail', async () => {
+    const { status, stdout } = await cli('run', await experimentFile('cart-slow'));
+    expect(status).toBe(1);
+    expect(stdout).toMatch(/Verdict: FAIL - p95-latency \d+(\.\d+)? ms, limit < 100 ms/);
+  });
+
+  it('exits 2 on inconclusive (no traffic)', async () => {
+    const { status, stdout } = await cli('run', await experimentFile('cart-idle'));
+    expect(status).toBe(2);
+    expect(stdout).toMatch(/Verdict: INCONCLUSIVE/);
+  });
+
+  it('exits 3 on a configuration error, naming the field', async () => {
+    const { status, stderr } = await cli('run', await experimentFile('cart-good', ['p95-latency < fast']));
+    expect(status).toBe(3);
+    expect(stderr).toMatch(/^Invalid experiment: objectives\[0\]/m);
+  });
+
+  it('exits 3 on a query Prometheus rejects as bad_data, quoting its message', async () => {
+    const file = join(dir, 'bad-query.yaml');
+    await writeFile(
+      file,
+      [
+        'apiVersion: shadowgate.dev/v1alpha1',
+        'kind: Experiment',
+        'target: {namespace: shop, service: cart, darkRevision: cart-good}',
+        `prometheus: {url: "${prometheus.url}", template: istio, queries: {p95-latency: "histogram_quantile(0.95, sum(rate(x[5m])) by (le)"}}`,
+        'objectives: [p95-latency < 100ms]',
+        'evaluation: {interval: 1s, iterations: 1}',
+      ].join('\n'),
+    );
+    const { status, stderr } = await cli('run', file);
+    expect(status).toBe(3);
+    expect(stderr).toMatch(/bad_data/);
+    expect(stderr).toMatch(/parse error/);
+  });
+
+  it('exits 3 with the usage on a wrong command line', async () => {
+    const { status, stderr } = await cli('evaluate');
+    expect(status).toBe(3);
+    expect(stderr).toMatch(/^Usage: shadowgate run <experiment.yaml>/m);
+  });
+});
