@@ -1,3 +1,4 @@
+import { REQUEST_COUNT } from '../core/builtin-metrics.js';
 import type { ExperimentConfig, PrometheusAuth } from '../core/config.js';
 import { ConfigurationError } from '../core/configuration-error.js';
 import type { Objective } from '../core/model.js';
@@ -6,7 +7,7 @@ import type { ConfigDependencies } from './config-dependencies.js';
 import { CONFIG_FIELDS } from './config-fields.js';
 import { parseExperimentFile } from './experiment-file.js';
 import type { ExperimentSettings, SettingsSource } from './experiment-settings.js';
-import { isBuiltInMetricName, REQUEST_COUNT } from './metric-name.js';
+import { isBuiltInMetricName } from './metric-name.js';
 import { parseObjectiveEntries } from './objective-parser.js';
 
 type SettingKey = keyof ExperimentSettings;

@@ -1,9 +1,6 @@
+import { ERROR_RATE, MEAN_LATENCY, REQUEST_COUNT } from '../core/builtin-metrics.js';
 import type { MetricSpec } from '../core/model.js';
 import { didYouMean } from './did-you-mean.js';
-
-export const MEAN_LATENCY: MetricSpec = { id: 'mean-latency', kind: 'mean-latency', unit: 'ms' };
-export const ERROR_RATE: MetricSpec = { id: 'error-rate', kind: 'error-rate', unit: 'ratio' };
-export const REQUEST_COUNT: MetricSpec = { id: 'request-count', kind: 'request-count', unit: 'count' };
 
 export const CUSTOM_METRIC_ID = /^[a-z][a-z0-9-]*$/;
 

@@ -1,12 +1,10 @@
 import { assessObjective, countsForFailFast, sufficiency } from './assessment.js';
+import { REQUEST_COUNT } from './builtin-metrics.js';
 import type { Clock } from './clock.js';
 import type { MetricReading, MetricsSource } from './metrics-source.js';
 import type { EvaluationPlan, MetricSpec, TimeWindow, Version } from './model.js';
 import type { ExperimentResult, IterationResult, RenderedQuery, StopReason } from './result.js';
 import { iterationVerdict } from './verdict.js';
-
-/** The request count is read in every iteration, objective or not, to apply min-requests. */
-export const REQUEST_COUNT: MetricSpec = { id: 'request-count', kind: 'request-count', unit: 'count' };
 
 export interface IterationProgress {
   readonly iterations: number;

@@ -1,0 +1,116 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { PrometheusConfig } from '../../../src/core/config.js';
+import { ConfigurationError } from '../../../src/core/configuration-error.js';
+import type { EvaluationPlan, MetricSpec, TargetIdentity } from '../../../src/core/model.js';
+import { PrometheusSource } from '../../../src/metrics/prometheus-source.js';
+import { failure, ScriptedServer, success } from '../../support/scripted-prometheus.js';
+
+const server = new ScriptedServer();
+let config: PrometheusConfig;
+beforeAll(async () => {
+  config = {
+    url: await server.start(),
+    auth: { headers: {} },
+    tls: { insecureSkipVerify: false },
+    template: 'knative-legacy',
+    queries: {},
+    timeoutMs: 1_000,
+    attempts: 2,
+  };
+});
+afterEach(() => server.reset());
+afterAll(() => server.stop());
+
+const target: TargetIdentity = {
+  namespace: 'shop',
+  service: 'checkout',
+  darkRevision: 'checkout-00002',
+  liveRevision: 'checkout-00001',
+};
+const p95: MetricSpec = { id: 'p95-latency', kind: 'latency-percentile', percentile: 95, unit: 'ms' };
+const noWait = { sleep: async () => {} };
+
+describe('PrometheusSource', () => {
+  it('describes itself by template and endpoint', () => {
+    expect(new PrometheusSource(config, target).description).toBe(
+      `prometheus (knative-legacy) at ${config.url}`,
+    );
+  });
+
+  it('queries the version over the window in whole seconds at the window end, and returns the query', async () => {
+    server.replies = [success('87.5')];
+    const source = new PrometheusSource(config, target, noWait);
+    const reading = await source.read({
+      metric: p95,
+      version: 'live',
+      window: { start: 1_000_000, end: 1_010_500 },
+    });
+    const query =
+      'histogram_quantile(0.95, sum by (le) (increase(revision_app_request_latencies_bucket' +
+      '{namespace_name="shop", revision_name="checkout-00001"}[11s])))';
+    expect(reading).toEqual({ status: 'ok', value: 87.5, query });
+    expect(Object.fromEntries(server.requests[0]?.form ?? [])).toMatchObject({ query, time: '1010.500' });
+  });
+
+  it('reads a backend down past its retry budget as unavailable, with the query', async () => {
+    server.replies = [
+      failure(503, 'unavailable', 'TSDB not ready'),
+      failure(503, 'unavailable', 'TSDB not ready'),
+    ];
+    const source = new PrometheusSource(config, target, noWait);
+    const reading = await source.read({ metric: p95, version: 'dark', window: { start: 0, end: 5_000 } });
+    expect(reading).toMatchObject({
+      status: 'unavailable',
+      reason: `Prometheus at ${config.url}: HTTP 503 unavailable: TSDB not ready (2 attempts)`,
+      query: expect.stringContaining('revision_name="checkout-00002"}[5s]'),
+    });
+  });
+
+  describe('preflight', () => {
+    const plan: EvaluationPlan = {
+      name: 'checkout',
+      target,
+      objectives: [
+        {
+          text: 'p95-latency < 100ms',
+          metric: p95,
+          comparator: '<',
+          limit: { kind: 'absolute', value: 100 },
+        },
+      ],
+      intervalMs: 10_000,
+      iterations: 3,
+      minRequests: 10,
+      failFast: { enabled: false, consecutiveBreaches: 1 },
+    };
+
+    it('sends each query once and returns them', async () => {
+      const planned = await new PrometheusSource(config, target, noWait).preflight(plan, 1_700_000_000_000);
+      expect(planned.map((q) => q.metricId)).toEqual(['request-count', 'p95-latency']);
+      expect(server.requests.map((r) => r.form.get('query'))).toEqual(planned.map((q) => q.query));
+    });
+
+    it('rejects a query Prometheus calls bad_data, naming the query input', async () => {
+      const custom = {
+        ...config,
+        queries: { 'p95-latency': 'histogram_quantile($quantile, x{rev="$revision"}' },
+      };
+      server.replies = [
+        success('10'),
+        failure(400, 'bad_data', '1:40: parse error: unclosed left parenthesis'),
+      ];
+      const error = await new PrometheusSource(custom, target, noWait)
+        .preflight(plan, 0)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect((error as ConfigurationError).input).toBe('queries.p95-latency');
+      expect((error as Error).message).toContain('unclosed left parenthesis');
+    });
+
+    it('lets an outage through (the run reports it), spending one retry budget, not one per query', async () => {
+      server.replies = [1, 2, 3, 4].map(() => failure(503, 'unavailable', 'down'));
+      await expect(new PrometheusSource(config, target, noWait).preflight(plan, 0)).resolves.toHaveLength(2);
+      expect(server.requests).toHaveLength(config.attempts);
+    });
+  });
+});
