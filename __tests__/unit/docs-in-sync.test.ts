@@ -20,7 +20,14 @@ describe('action.yml and README', () => {
     expect(Object.keys(action.inputs).sort()).toEqual(Object.keys(ACTION_INPUTS).sort());
     const declaredDefaults = Object.entries(action.inputs).filter(([, input]) => input.default !== undefined);
     expect(declaredDefaults).toEqual([
-      ['github-token', { description: expect.any(String), required: false, default: '${{ github.token }}' }],
+      [
+        'github-token',
+        {
+          description: expect.any(String),
+          required: false,
+          default: ACTION_INPUTS['github-token']?.actionDefault,
+        },
+      ],
     ]);
     expect(action.runs.using).toBe('node24');
   });
