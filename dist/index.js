@@ -1,0 +1,3 @@
+import { createRequire as __shadowgateCreateRequire } from 'node:module'; const require = __shadowgateCreateRequire(import.meta.url);
+var isPost=process.env.STATE_isPost==="true";process.stdout.write(`Shadowgate${isPost?" post":""}: SLO gate for a dark launch
+`);try{if(isPost){let{post}=await import("./chunks/post-ACRQV5QI.js");await post()}else{let{main}=await import("./chunks/main-OAYJSSW2.js");await main()}}catch(error){let core=await import("./chunks/core-RAIR4FAJ.js"),message=error instanceof Error?error.stack??error.message:String(error);isPost?core.warning(`Shadowgate post step: ${message}`):core.setFailed(`Shadowgate crashed: ${message}`)}
