@@ -13,4 +13,8 @@ export interface ClusterContext {
   readonly log: (line: string) => void;
   /** How long the dark version may take to become ready. */
   readonly readyTimeoutMs: number;
+  /** How often readiness and Lease waits look again. Default DEFAULT_POLL_INTERVAL_MS; tests make it small. */
+  readonly pollIntervalMs?: number;
 }
+
+export const DEFAULT_POLL_INTERVAL_MS = 1_000;

@@ -28,6 +28,9 @@ export interface KubeApi {
   replace<T extends KubernetesObject>(object: T): Promise<T>;
   /** JSON merge patch (RFC 7386), which works for CRDs too. */
   mergePatch<T extends KubernetesObject>(ref: ObjectRef, patch: object): Promise<T>;
-  /** True when deleted, false when it was already gone. */
-  delete(ref: ObjectRef): Promise<boolean>;
+  /**
+   * True when deleted, false when it was already gone. With `resourceVersion`, deletes only that version of the
+   * object (a 409 conflict otherwise), e.g. to release a Lease only while it is still ours.
+   */
+  delete(ref: ObjectRef, options?: { readonly resourceVersion?: string }): Promise<boolean>;
 }

@@ -15,6 +15,11 @@ export interface DarkVersion {
   readonly darkService: ServicePort;
   /** The Service that serves live traffic. */
   readonly liveService: ServicePort;
+  /**
+   * Headers a route to liveService must set. Knative's activator, in the path of a revision scaled to zero,
+   * finds the revision by `Knative-Serving-Namespace` and `Knative-Serving-Revision`.
+   */
+  readonly liveRequestHeaders?: Readonly<Record<string, string>>;
 }
 
 /** Puts the dark version into the cluster (Knative revision, Deployment copy, or nothing for `existing`). */
