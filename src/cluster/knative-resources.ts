@@ -1,0 +1,76 @@
+import type { KubernetesObject, V1Container } from '@kubernetes/client-node';
+import type { ObjectRef } from './kube-api.js';
+
+/**
+ * The parts of Knative Serving's objects Shadowgate reads and writes (knative/serving pkg/apis/serving/v1).
+ * Everything else passes through untouched.
+ */
+export const KNATIVE_API_VERSION = 'serving.knative.dev/v1';
+
+export interface TrafficTarget {
+  revisionName?: string;
+  configurationName?: string;
+  latestRevision?: boolean;
+  percent?: number;
+  tag?: string;
+  url?: string;
+}
+
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason?: string;
+  message?: string;
+}
+
+/** Knative allows an unnamed container when there is only one. */
+export type KnativeContainer = Omit<V1Container, 'name'> & { name?: string };
+
+export interface RevisionTemplate {
+  metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: { containers?: KnativeContainer[] } & Record<string, unknown>;
+}
+
+export interface KnativeService extends KubernetesObject {
+  spec?: { template?: RevisionTemplate; traffic?: TrafficTarget[] } & Record<string, unknown>;
+  status?: {
+    observedGeneration?: number;
+    latestCreatedRevisionName?: string;
+    latestReadyRevisionName?: string;
+    traffic?: TrafficTarget[];
+    conditions?: Condition[];
+    url?: string;
+  };
+}
+
+export interface Revision extends KubernetesObject {
+  status?: { observedGeneration?: number; conditions?: Condition[] };
+}
+
+export function knativeServiceRef(namespace: string, name: string): ObjectRef {
+  return { apiVersion: KNATIVE_API_VERSION, kind: 'Service', namespace, name };
+}
+
+export function revisionRef(namespace: string, name: string): ObjectRef {
+  return { apiVersion: KNATIVE_API_VERSION, kind: 'Revision', namespace, name };
+}
+
+export function condition(
+  object: { status?: { conditions?: Condition[] } } | undefined,
+  type: string,
+): Condition | undefined {
+  return object?.status?.conditions?.find((entry) => entry.type === type);
+}
+
+/**
+ * Labels of the revision's private Kubernetes Service, which reaches its pods directly (not the activator).
+ * Found by label because Knative shortens `<revision>-private` with a hash when it would exceed 63 characters.
+ */
+export function privateServiceSelector(revision: string): string {
+  return `serving.knative.dev/revision=${revision},networking.internal.knative.dev/serviceType=Private`;
+}
+
+/** The headers Knative's activator needs to find a revision. */
+export function activatorHeaders(namespace: string, revision: string): Record<string, string> {
+  return { 'Knative-Serving-Namespace': namespace, 'Knative-Serving-Revision': revision };
+}
