@@ -1,0 +1,184 @@
+// Stands in for the Deployment controller and the kubelet, which cannot run against the test API server: there is
+// no kube-controller-manager and no node. It writes the status those controllers would write (observedGeneration,
+// replica counts, the Available and Progressing conditions) and, for a Deployment told to fail, the Pod a failing
+// rollout leaves behind, with its container waiting reason, and/or the ProgressDeadlineExceeded condition.
+import * as k8s from '@kubernetes/client-node';
+
+/** How the stand-in controller treats one Deployment. */
+export type RolloutBehaviour =
+  /** Every replica updated, ready and available, as after a healthy rollout. */
+  | { readonly kind: 'ready' }
+  /** Nothing observed: as if the controller were down or the pods never scheduled. */
+  | { readonly kind: 'stalled' }
+  /** A pod whose container waits with this reason (e.g. ImagePullBackOff) and message; the replica never becomes available. */
+  | { readonly kind: 'waiting'; readonly reason: string; readonly message: string }
+  /** The progress deadline passed: Progressing=False with reason ProgressDeadlineExceeded. */
+  | { readonly kind: 'deadline-exceeded' };
+
+const POLL_MS = 50;
+
+export class DeploymentStatusController {
+  private readonly apps: k8s.AppsV1Api;
+  private readonly core: k8s.CoreV1Api;
+  private readonly behaviours = new Map<string, RolloutBehaviour>();
+  private readonly handled = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(
+    adminKubeconfig: string,
+    private readonly namespace: string,
+  ) {
+    const config = new k8s.KubeConfig();
+    config.loadFromString(adminKubeconfig);
+    this.apps = config.makeApiClient(k8s.AppsV1Api);
+    this.core = config.makeApiClient(k8s.CoreV1Api);
+  }
+
+  /** How to treat the Deployment `name` from now on (by default: ready). */
+  behave(name: string, behaviour: RolloutBehaviour): void {
+    this.behaviours.set(name, behaviour);
+    this.handled.delete(name);
+  }
+
+  start(): void {
+    const tick = (): void => {
+      this.running = this.reconcileAll()
+        .catch((error: unknown) => console.warn('deployment status controller:', error))
+        .finally(() => {
+          if (this.timer) this.timer = setTimeout(tick, POLL_MS);
+        });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One pass, for tests that drive it step by step. */
+  async reconcileAll(): Promise<void> {
+    const { items } = await this.apps.listNamespacedDeployment({ namespace: this.namespace });
+    for (const deployment of items) {
+      const name = deployment.metadata?.name ?? '';
+      const generation = deployment.metadata?.generation ?? 0;
+      // Each generation is reconciled once, like the real controller does once it has written its status.
+      if (this.handled.get(name) === generation) continue;
+      await this.reconcile(deployment, this.behaviours.get(name) ?? { kind: 'ready' });
+      this.handled.set(name, generation);
+    }
+  }
+
+  private async reconcile(deployment: k8s.V1Deployment, behaviour: RolloutBehaviour): Promise<void> {
+    if (behaviour.kind === 'stalled') return;
+    const name = deployment.metadata?.name ?? '';
+    const replicas = deployment.spec?.replicas ?? 1;
+    const now = new Date();
+    const condition = (type: string, status: string, reason: string, message: string) => ({
+      type,
+      status,
+      reason,
+      message,
+      lastUpdateTime: now,
+      lastTransitionTime: now,
+    });
+    const replicaSet = `${name}-5d8f7b9c6`;
+    const healthy = behaviour.kind === 'ready';
+    if (behaviour.kind === 'waiting') await this.createWaitingPod(deployment, replicaSet, behaviour);
+    const status: k8s.V1DeploymentStatus = {
+      observedGeneration: deployment.metadata?.generation ?? 0,
+      replicas,
+      updatedReplicas: replicas,
+      readyReplicas: healthy ? replicas : 0,
+      availableReplicas: healthy ? replicas : 0,
+      unavailableReplicas: healthy ? 0 : replicas,
+      conditions: [
+        healthy
+          ? condition('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.')
+          : condition(
+              'Available',
+              'False',
+              'MinimumReplicasUnavailable',
+              'Deployment does not have minimum availability.',
+            ),
+        behaviour.kind === 'deadline-exceeded'
+          ? condition(
+              'Progressing',
+              'False',
+              'ProgressDeadlineExceeded',
+              `ReplicaSet "${replicaSet}" has timed out progressing.`,
+            )
+          : healthy
+            ? condition(
+                'Progressing',
+                'True',
+                'NewReplicaSetAvailable',
+                `ReplicaSet "${replicaSet}" has successfully progressed.`,
+              )
+            : condition(
+                'Progressing',
+                'True',
+                'ReplicaSetUpdated',
+                `ReplicaSet "${replicaSet}" is progressing.`,
+              ),
+      ],
+    };
+    try {
+      await this.apps.patchNamespacedDeploymentStatus(
+        { name, namespace: this.namespace, body: { status } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+    } catch (error) {
+      // Deleted between the list and the write.
+      if (!(error instanceof k8s.ApiException && error.code === 404)) throw error;
+    }
+  }
+
+  /** The pod the ReplicaSet controller would create, with the status the kubelet would report for it. */
+  private async createWaitingPod(
+    deployment: k8s.V1Deployment,
+    replicaSet: string,
+    waiting: { readonly reason: string; readonly message: string },
+  ): Promise<void> {
+    const template = deployment.spec?.template;
+    const podName = `${replicaSet}-${Math.random().toString(36).slice(2, 7)}`;
+    const pod = await this.core.createNamespacedPod({
+      namespace: this.namespace,
+      body: {
+        metadata: {
+          name: podName,
+          labels: { ...template?.metadata?.labels, 'pod-template-hash': '5d8f7b9c6' },
+        },
+        spec: template?.spec ?? { containers: [] },
+      },
+    });
+    const containerStatuses = (pod.spec?.containers ?? []).map((container, index) => ({
+      name: container.name,
+      image: container.image ?? '',
+      imageID: '',
+      ready: false,
+      restartCount: 0,
+      started: false,
+      state:
+        index === 0
+          ? { waiting: { reason: waiting.reason, message: waiting.message } }
+          : { running: { startedAt: new Date() } },
+    }));
+    await this.core.patchNamespacedPodStatus(
+      {
+        name: podName,
+        namespace: this.namespace,
+        body: {
+          status: {
+            phase: 'Pending',
+            conditions: [{ type: 'PodScheduled', status: 'True' }],
+            containerStatuses,
+          },
+        },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+  }
+}

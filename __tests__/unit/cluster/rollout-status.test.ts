@@ -1,0 +1,165 @@
+import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { assessRollout } from '../../../src/cluster/rollout-status.js';
+
+function deployment(status: V1Deployment['status'], generation = 2, replicas = 1): V1Deployment {
+  return {
+    metadata: { name: 'checkout-abc', generation },
+    spec: { replicas, selector: {}, template: {} },
+    status,
+  };
+}
+
+const complete = {
+  observedGeneration: 2,
+  replicas: 1,
+  updatedReplicas: 1,
+  readyReplicas: 1,
+  availableReplicas: 1,
+};
+
+function pod(name: string, status: V1Pod['status'], deleting = false): V1Pod {
+  return { metadata: { name, ...(deleting ? { deletionTimestamp: new Date() } : {}) }, status };
+}
+
+const pullBackOff = pod('checkout-abc-7d9-x1', {
+  containerStatuses: [
+    {
+      name: 'app',
+      image: 'ghcr.io/acme/checkout:nope',
+      imageID: '',
+      ready: false,
+      restartCount: 0,
+      state: {
+        waiting: {
+          reason: 'ImagePullBackOff',
+          message: 'Back-off pulling image "ghcr.io/acme/checkout:nope"',
+        },
+      },
+    },
+  ],
+});
+
+describe('assessRollout', () => {
+  it('is ready once the new generation is observed and every replica is updated and available', () => {
+    expect(assessRollout(deployment(complete), [])).toEqual({ phase: 'ready' });
+  });
+
+  it('waits for the controller to observe the generation', () => {
+    expect(assessRollout(deployment({ ...complete, observedGeneration: 1 }), [])).toEqual({
+      phase: 'progressing',
+      detail: 'the Deployment controller has not yet observed generation 2',
+    });
+    expect(assessRollout(deployment(undefined), [])).toMatchObject({ phase: 'progressing' });
+  });
+
+  it.each([
+    [{ ...complete, updatedReplicas: 0 }, '0 of 1 replicas updated'],
+    [{ ...complete, replicas: 2 }, '1 old replicas pending termination'],
+    [{ ...complete, availableReplicas: 0 }, '0 of 1 updated replicas available'],
+  ])('says what is missing: %j', (status, detail) => {
+    expect(assessRollout(deployment(status), [])).toEqual({ phase: 'progressing', detail });
+  });
+
+  it('fails with the pod container waiting reason and message', () => {
+    const state = assessRollout(deployment({ ...complete, availableReplicas: 0 }), [pullBackOff]);
+    expect(state).toEqual({
+      phase: 'failed',
+      reason:
+        'pod checkout-abc-7d9-x1 container app: ImagePullBackOff: Back-off pulling image "ghcr.io/acme/checkout:nope"',
+    });
+  });
+
+  it('quotes the last exit of a crash-looping container', () => {
+    const crashing = pod('p', {
+      initContainerStatuses: [
+        {
+          name: 'migrate',
+          image: 'i',
+          imageID: '',
+          ready: false,
+          restartCount: 4,
+          state: {
+            waiting: { reason: 'CrashLoopBackOff', message: 'back-off 1m20s restarting failed container' },
+          },
+          lastState: { terminated: { exitCode: 3, reason: 'Error', message: 'no DATABASE_URL' } },
+        },
+      ],
+    });
+    expect(assessRollout(deployment({}), [crashing])).toEqual({
+      phase: 'failed',
+      reason:
+        'pod p container migrate: CrashLoopBackOff: back-off 1m20s restarting failed container ' +
+        '(last exit code 3, Error: no DATABASE_URL)',
+    });
+  });
+
+  it('fails on ProgressDeadlineExceeded and on ReplicaFailure with their messages', () => {
+    const state = assessRollout(
+      deployment({
+        ...complete,
+        availableReplicas: 0,
+        conditions: [
+          {
+            type: 'Progressing',
+            status: 'False',
+            reason: 'ProgressDeadlineExceeded',
+            message: 'ReplicaSet "checkout-abc-7d9" has timed out progressing.',
+          },
+          {
+            type: 'ReplicaFailure',
+            status: 'True',
+            reason: 'FailedCreate',
+            message: 'pods "checkout-abc-7d9-" is forbidden: exceeded quota: compute',
+          },
+        ],
+      }),
+      [],
+    );
+    expect(state).toEqual({
+      phase: 'failed',
+      reason:
+        'ReplicaFailure (FailedCreate): pods "checkout-abc-7d9-" is forbidden: exceeded quota: compute; ' +
+        'ProgressDeadlineExceeded: ReplicaSet "checkout-abc-7d9" has timed out progressing.',
+    });
+  });
+
+  it('does not fail while a container is merely being created, but names it while waiting', () => {
+    const creating = pod('p', {
+      containerStatuses: [
+        {
+          name: 'app',
+          image: 'i',
+          imageID: '',
+          ready: false,
+          restartCount: 0,
+          state: { waiting: { reason: 'ContainerCreating' } },
+        },
+      ],
+      conditions: [],
+    });
+    const unschedulable = pod('q', {
+      conditions: [
+        {
+          type: 'PodScheduled',
+          status: 'False',
+          reason: 'Unschedulable',
+          message: '0/3 nodes are available',
+        },
+      ],
+    });
+    expect(
+      assessRollout(deployment({ ...complete, availableReplicas: 0 }), [creating, unschedulable]),
+    ).toEqual({
+      phase: 'progressing',
+      detail:
+        '0 of 1 updated replicas available; pod q: Unschedulable: 0/3 nodes are available; ' +
+        'pod p container app: ContainerCreating',
+    });
+  });
+
+  it('ignores pods that are being deleted', () => {
+    const deleting = pod('old', pullBackOff.status, true);
+    expect(assessRollout(deployment(complete), [deleting])).toEqual({ phase: 'ready' });
+  });
+});

@@ -1,0 +1,96 @@
+import type { V1ContainerStatus, V1Deployment, V1Pod } from '@kubernetes/client-node';
+
+/** Where a Deployment's rollout stands, from its status and its pods, as `kubectl rollout status` judges it. */
+export type RolloutState =
+  | { readonly phase: 'ready' }
+  /** `detail` says what is still missing, for the timeout message. */
+  | { readonly phase: 'progressing'; readonly detail: string }
+  /** `reason` is the workload's own diagnosis: condition messages and container waiting reasons. */
+  | { readonly phase: 'failed'; readonly reason: string };
+
+/**
+ * Container waiting reasons the kubelet keeps retrying but that a fresh candidate does not recover from within a
+ * gate's timeout: a wrong image, a crashing binary, a missing ConfigMap or Secret.
+ */
+const FATAL_WAITING_REASONS = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'ErrImageNeverPull',
+  'InvalidImageName',
+  'CrashLoopBackOff',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+]);
+
+export function assessRollout(deployment: V1Deployment, pods: readonly V1Pod[]): RolloutState {
+  const status = deployment.status ?? {};
+  const conditions = status.conditions ?? [];
+  const livePods = pods.filter((pod) => !pod.metadata?.deletionTimestamp);
+  const failures: string[] = [];
+  const replicaFailure = conditions.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
+  if (replicaFailure) failures.push(`ReplicaFailure (${replicaFailure.reason}): ${replicaFailure.message}`);
+  const progressing = conditions.find((c) => c.type === 'Progressing');
+  if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded') {
+    failures.push(`ProgressDeadlineExceeded: ${progressing.message}`);
+  }
+  const containerProblems = livePods.flatMap(waitingContainers);
+  const fatal = containerProblems.filter((problem) => FATAL_WAITING_REASONS.has(problem.reason));
+  failures.push(...fatal.map((problem) => problem.text));
+  if (failures.length > 0) return { phase: 'failed', reason: failures.join('; ') };
+
+  const generation = deployment.metadata?.generation ?? 0;
+  const desired = deployment.spec?.replicas ?? 1;
+  const updated = status.updatedReplicas ?? 0;
+  const available = status.availableReplicas ?? 0;
+  const replicas = status.replicas ?? 0;
+  let missing: string | undefined;
+  if ((status.observedGeneration ?? 0) < generation) {
+    missing = `the Deployment controller has not yet observed generation ${generation}`;
+  } else if (updated < desired) {
+    missing = `${updated} of ${desired} replicas updated`;
+  } else if (replicas > updated) {
+    missing = `${replicas - updated} old replicas pending termination`;
+  } else if (available < updated) {
+    missing = `${available} of ${updated} updated replicas available`;
+  }
+  if (missing === undefined) return { phase: 'ready' };
+  const hints = [...livePods.flatMap(unscheduled), ...containerProblems.map((problem) => problem.text)];
+  return { phase: 'progressing', detail: [missing, ...hints].join('; ') };
+}
+
+interface ContainerProblem {
+  readonly reason: string;
+  readonly text: string;
+}
+
+function waitingContainers(pod: V1Pod): ContainerProblem[] {
+  const statuses: V1ContainerStatus[] = [
+    ...(pod.status?.initContainerStatuses ?? []),
+    ...(pod.status?.containerStatuses ?? []),
+  ];
+  return statuses.flatMap((container) => {
+    const waiting = container.state?.waiting;
+    if (!waiting?.reason) return [];
+    const lastExit = container.lastState?.terminated;
+    const exit = lastExit
+      ? ` (last exit code ${lastExit.exitCode}${lastExit.reason ? `, ${lastExit.reason}` : ''}${lastExit.message ? `: ${lastExit.message}` : ''})`
+      : '';
+    const message = waiting.message ? `: ${waiting.message}` : '';
+    return [
+      {
+        reason: waiting.reason,
+        text: `pod ${pod.metadata?.name} container ${container.name}: ${waiting.reason}${message}${exit}`,
+      },
+    ];
+  });
+}
+
+function unscheduled(pod: V1Pod): string[] {
+  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+  return scheduled?.status === 'False'
+    ? [
+        `pod ${pod.metadata?.name}: ${scheduled.reason ?? 'not scheduled'}: ${scheduled.message ?? ''}`.trimEnd(),
+      ]
+    : [];
+}
