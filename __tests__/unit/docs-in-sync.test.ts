@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ACTION_INPUTS } from '../../src/config/action-inputs.js';
+import { CONFIG_FIELDS } from '../../src/config/config-fields.js';
 import { ACTION_OUTPUTS, renderActionYml, renderReference } from '../../src/docs/action-reference.js';
 
 const actionYml = readFileSync('action.yml', 'utf8');
@@ -15,7 +16,7 @@ describe('action.yml and README', () => {
   it('declares every input the config layer reads, and no default that would override an experiment file', () => {
     const action = parse(actionYml) as {
       inputs: Record<string, { default?: string }>;
-      runs: { using: string };
+      runs: { using: string; 'post-if'?: string };
     };
     expect(Object.keys(action.inputs).sort()).toEqual(Object.keys(ACTION_INPUTS).sort());
     const declaredDefaults = Object.entries(action.inputs).filter(([, input]) => input.default !== undefined);
@@ -30,6 +31,8 @@ describe('action.yml and README', () => {
       ],
     ]);
     expect(action.runs.using).toBe('node24');
+    // The post step cleans the cluster up after failure and cancellation too.
+    expect(action.runs['post-if']).toBe('always()');
   });
 
   it('the README documents every input with its default and every output', () => {
@@ -37,5 +40,19 @@ describe('action.yml and README', () => {
     for (const name of [...Object.keys(ACTION_INPUTS), ...Object.keys(ACTION_OUTPUTS)]) {
       expect(readme).toContain(`| \`${name}\` |`);
     }
+  });
+
+  it('the experiment file schema declares every path the config layer reads', () => {
+    interface SchemaNode {
+      properties?: Record<string, SchemaNode>;
+    }
+    const schema = JSON.parse(readFileSync('schema/experiment.schema.json', 'utf8')) as SchemaNode;
+    const paths = CONFIG_FIELDS.flatMap(({ file }) => (file === undefined ? [] : [file]));
+    const missing = paths.filter((path) => {
+      let node: SchemaNode | undefined = schema;
+      for (const key of path.split('.')) node = node?.properties?.[key];
+      return node === undefined;
+    });
+    expect(missing).toEqual([]);
   });
 });

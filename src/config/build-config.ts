@@ -9,6 +9,7 @@ import { parseExperimentFile } from './experiment-file.js';
 import type { ExperimentSettings, SettingsSource } from './experiment-settings.js';
 import { isBuiltInMetricName } from './metric-name.js';
 import { parseObjectiveEntries } from './objective-parser.js';
+import { derivedDarkRevision, resolveCluster } from './resolve-cluster.js';
 
 type SettingKey = keyof ExperimentSettings;
 
@@ -25,6 +26,7 @@ export function buildConfig(getInput: (name: string) => string, deps: ConfigDepe
     inputs.experimentPath === undefined ? undefined : readExperimentFile(inputs.experimentPath, deps);
   return resolveConfig(
     file ? mergeSettings(file, inputs.settings) : { settings: inputs.settings, notes: [] },
+    deps.commitSha,
   );
 }
 
@@ -59,17 +61,27 @@ export function mergeSettings(file: SettingsSource, inputs: ExperimentSettings):
   return { settings: merged, notes };
 }
 
-/** Applies defaults and the checks that involve several settings; the result is what the run uses. */
-export function resolveConfig({ settings: given, notes: givenNotes }: SettingsSource): ExperimentConfig {
+/**
+ * Applies defaults and the checks that involve several settings; the result is what the run uses.
+ * `commitSha` (GITHUB_SHA) gives the default revision-suffix of a deployed dark version.
+ */
+export function resolveConfig(
+  { settings: given, notes: givenNotes }: SettingsSource,
+  commitSha?: string,
+): ExperimentConfig {
   const settings = withDefaults(given);
   const notes = [...givenNotes];
   const namespace = required(settings, 'namespace', 'default');
   const service = required(settings, 'service', 'checkout');
-  const darkRevision = required(settings, 'darkRevision', 'checkout-00002');
+  const cluster = resolveCluster(given, settings, commitSha);
+  const darkRevision =
+    derivedDarkRevision(cluster, settings, service) ?? required(settings, 'darkRevision', 'checkout-00002');
+  // A deployed dark version's live counterpart is found in the cluster at deploy time.
+  const liveDiscovered = cluster !== undefined && cluster.target.kind !== 'existing';
   const prometheusUrl = required(settings, 'prometheusUrl', 'http://prometheus.monitoring:9090');
   const template = required(settings, 'metricTemplate');
   const queries = settings.queries ?? {};
-  const objectives = resolveObjectives(settings, queries);
+  const objectives = resolveObjectives(settings, queries, liveDiscovered);
   const { liveRevision } = settings;
   if (liveRevision !== undefined && liveRevision === darkRevision) {
     throw new ConfigurationError('live-revision', 'must differ from dark-revision', 'checkout-00001');
@@ -114,6 +126,7 @@ export function resolveConfig({ settings: given, notes: givenNotes }: SettingsSo
       onInconclusive: required(settings, 'onInconclusive'),
       githubToken: settings.githubToken,
     },
+    ...(cluster === undefined ? {} : { cluster }),
     notes,
   };
 }
@@ -131,6 +144,7 @@ function withDefaults(settings: ExperimentSettings): ExperimentSettings {
 function resolveObjectives(
   settings: ExperimentSettings,
   queries: Readonly<Record<string, string>>,
+  liveDiscovered: boolean,
 ): Objective[] {
   const customMetricIds = new Set(Object.keys(queries).filter((id) => !isBuiltInMetricName(id)));
   const objectives = parseObjectiveEntries(settings.objectives ?? [], customMetricIds);
@@ -138,7 +152,7 @@ function resolveObjectives(
     throw new ConfigurationError('objectives', 'at least one objective is required', 'p95-latency < 100ms');
   }
   const relative = objectives.find((objective) => objective.limit.kind === 'relative');
-  if (relative && settings.liveRevision === undefined) {
+  if (relative && settings.liveRevision === undefined && !liveDiscovered) {
     throw new ConfigurationError(
       'live-revision',
       `the objective "${relative.text}" compares with the live revision, so live-revision is required`,

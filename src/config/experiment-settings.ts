@@ -1,3 +1,4 @@
+import type { IstioRouterConfig, KubeconfigSource } from '../core/cluster-config.js';
 import type { CommentMode, MetricTemplate } from '../core/config.js';
 import type { ObjectiveEntry } from './objective-parser.js';
 
@@ -5,7 +6,7 @@ import type { ObjectiveEntry } from './objective-parser.js';
  * What one source (the experiment file, or the inline inputs) says: each value parsed and checked on its own,
  * but not yet merged with the other source, defaulted or checked against other values.
  */
-export interface ExperimentSettings {
+export interface ExperimentSettings extends ClusterSettings {
   readonly name?: string;
   readonly namespace?: string;
   readonly service?: string;
@@ -33,6 +34,27 @@ export interface ExperimentSettings {
   readonly onInconclusive?: 'fail' | 'pass';
   readonly comment?: CommentMode;
   readonly githubToken?: string;
+}
+
+/** The `cluster:` section: how the dark version is deployed and mirrored to. Absent entirely = evaluate only. */
+export interface ClusterSettings {
+  /** Only from the input: a credential does not belong in a committed file. */
+  readonly kubeconfig?: KubeconfigSource;
+  readonly clusterTarget?: 'knative' | 'deployment' | 'existing';
+  readonly image?: string;
+  readonly revisionSuffix?: string;
+  readonly deployment?: string;
+  readonly container?: string;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly router?: 'istio' | 'gateway-api' | 'none';
+  readonly istioMode?: IstioRouterConfig['mode'];
+  readonly virtualService?: string;
+  readonly httpRoute?: string;
+  readonly mirrorPercent?: number;
+  readonly readyTimeoutMs?: number;
+  readonly leaseTimeoutMs?: number;
+  readonly promote?: boolean;
 }
 
 /** Settings with the notes made while reading them (e.g. how Iter8 fields were mapped). */

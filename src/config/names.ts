@@ -30,3 +30,19 @@ export function parseExperimentName(value: unknown, input: string): string {
   }
   return text;
 }
+
+const DNS_1123_SUBDOMAIN = /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/;
+
+/** The name of most Kubernetes objects (Deployment, VirtualService, HTTPRoute): an RFC 1123 subdomain. */
+export function parseDnsSubdomain(value: unknown, input: string, example: string): string {
+  const text = typeof value === 'string' ? value.trim() : '';
+  if (text.length > 253 || !DNS_1123_SUBDOMAIN.test(text)) {
+    throw new ConfigurationError(
+      input,
+      `${JSON.stringify(value)} is not a valid Kubernetes object name; use lower-case letters, digits, "-" and ".", ` +
+        'starting and ending with a letter or digit, at most 253 characters (RFC 1123 subdomain)',
+      example,
+    );
+  }
+  return text;
+}

@@ -1,3 +1,4 @@
+import type { ClusterConfig } from './cluster-config.js';
 import type { EvaluationPlan } from './model.js';
 
 /** Built-in PromQL template families; `custom` takes the user's own PromQL per metric. */
@@ -44,6 +45,11 @@ export interface ExperimentConfig {
   readonly plan: EvaluationPlan;
   readonly prometheus: PrometheusConfig;
   readonly reporting: ReportingConfig;
+  /**
+   * Deploying and mirroring to the dark version; absent when the run only evaluates one already receiving
+   * traffic. With a deploying target, `plan.target.liveRevision` is completed from the cluster at deploy time.
+   */
+  readonly cluster?: ClusterConfig;
   /** Human-readable notes about how the input was interpreted (e.g. Iter8 fields mapped), for the log. */
   readonly notes: readonly string[];
 }

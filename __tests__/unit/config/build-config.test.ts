@@ -57,6 +57,22 @@ describe('action inputs', () => {
         'on-inconclusive',
         'github-token',
         'comment',
+        'kubeconfig',
+        'target',
+        'image',
+        'revision-suffix',
+        'deployment',
+        'container',
+        'env',
+        'annotations',
+        'router',
+        'istio-mode',
+        'virtual-service',
+        'http-route',
+        'mirror-percent',
+        'ready-timeout',
+        'lease-timeout',
+        'promote',
       ].sort(),
     );
     expect(ACTION_INPUTS['github-token']?.actionDefault).toBe(`\${{ github.token }}`);
@@ -75,6 +91,13 @@ describe('action inputs', () => {
       'fail-fast-after': '2',
       'on-inconclusive': 'fail',
       comment: 'always',
+      target: 'existing',
+      router: 'none',
+      'istio-mode': 'patch',
+      'mirror-percent': '100',
+      'ready-timeout': '5m',
+      'lease-timeout': '10m',
+      promote: 'false',
     });
   });
 });

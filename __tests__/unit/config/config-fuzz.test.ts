@@ -21,6 +21,7 @@ const VALID_FILES = [
   'experiment-istio.yaml',
   'experiment-custom.yaml',
   'iter8-mirroring-experiment.yaml',
+  'experiment-knative-cluster.yaml',
 ].map(fixture);
 const DEPS = filesystem({ 'certs/mimir-ca.pem': CA_PEM });
 const OBJECTIVE_CHARS = fc.constantFrom(
