@@ -1,20 +1,26 @@
 #!/usr/bin/env node
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { abortOnTermination } from './cancellation.js';
 import { systemClock } from './clock/system-clock.js';
+import { ClusterError } from './cluster/cluster-error.js';
 import { buildConfig } from './config/build-config.js';
 import { ConfigurationError } from './core/configuration-error.js';
 import type { Verdict } from './core/model.js';
 import { renderMarkdownReport } from './report/markdown-report.js';
 import { toResultJson } from './report/result-json.js';
 import { renderTerminalReport } from './report/terminal-report.js';
-import { runExperiment } from './run-experiment.js';
+import { localRunId, runGate } from './run-dark-launch.js';
 import { VERSION } from './version.js';
 
 const USAGE = `Usage: shadowgate run <experiment.yaml> [--report-file report.md] [--result-file result.json]
 
-Evaluates the experiment's objectives against Prometheus and prints the report.
-Exit status: 0 pass, 1 fail, 2 inconclusive, 3 usage or configuration error.`;
+Evaluates the experiment's objectives against Prometheus and prints the report. With a cluster section, first
+deploys the dark version and mirrors traffic to it, using your kubeconfig (KUBECONFIG or ~/.kube/config), and
+restores the cluster afterwards, also on Ctrl-C. The dark version's default suffix is GITHUB_SHA's first 7
+characters; outside CI, set cluster.revisionSuffix.
+Exit status: 0 pass, 1 fail (or the cluster refused a step), 2 inconclusive (or interrupted),
+3 usage or configuration error.`;
 
 const EXIT: Record<Verdict, number> = { pass: 0, fail: 1, inconclusive: 2 };
 const EXIT_USAGE = 3;
@@ -41,27 +47,55 @@ async function cli(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
 
-  const log = { info: (line: string) => console.error(line) };
-  const controller = new AbortController();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => controller.abort(new Error(`received ${signal}`)));
-  }
+  const log = {
+    info: (line: string) => console.error(line),
+    warning: (line: string) => console.error(`Warning: ${line}`),
+  };
+  const controller = abortOnTermination(log.warning);
   try {
     const config = buildConfig((name) => (name === 'experiment' ? file : ''), {
       readFile: (path) => readFileSync(path, 'utf8'),
+      commitSha: process.env.GITHUB_SHA,
     });
     for (const note of config.notes) log.info(note);
-    const result = await runExperiment(config, { clock: systemClock, log, signal: controller.signal });
+    const {
+      result,
+      config: evaluated,
+      cluster,
+    } = await runGate(config, {
+      clock: systemClock,
+      log,
+      signal: controller.signal,
+      // No saved state outside Actions: cleanup happens in this process, and what a killed run leaves behind
+      // carries its run label, so the next run's sweep removes it.
+      cluster: { runId: localRunId(), save: () => {}, mask: () => {} },
+    });
     const { 'report-file': reportFile, 'result-file': resultFile } = parsed.values;
-    if (reportFile)
-      writeFileSync(reportFile, renderMarkdownReport(result, { experimentName: config.plan.name }));
+    if (reportFile) {
+      writeFileSync(
+        reportFile,
+        renderMarkdownReport(result, {
+          experimentName: evaluated.plan.name,
+          ...(cluster ? { cluster } : {}),
+        }),
+      );
+    }
     if (resultFile) writeFileSync(resultFile, `${JSON.stringify(toResultJson(result), null, 2)}\n`);
-    console.log(renderTerminalReport(result));
+    console.log(renderTerminalReport(result, cluster));
+    if (cluster?.promotionFailure !== undefined) return EXIT.fail;
     return EXIT[result.verdict];
   } catch (error) {
+    if (controller.signal.aborted) {
+      console.error(`Interrupted: ${error instanceof Error ? error.message : String(error)}`);
+      return EXIT.inconclusive;
+    }
     if (error instanceof ConfigurationError) {
       console.error(error.message);
       return EXIT_USAGE;
+    }
+    if (error instanceof ClusterError) {
+      console.error(error.message);
+      return EXIT.fail;
     }
     throw error;
   }

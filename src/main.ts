@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { context } from '@actions/github';
+import { CLUSTER_STATE } from './action-state.js';
+import { abortOnTermination } from './cancellation.js';
 import { systemClock } from './clock/system-clock.js';
+import { ClusterError } from './cluster/cluster-error.js';
 import { buildConfig } from './config/build-config.js';
-import type { ExperimentConfig } from './core/config.js';
 import { ConfigurationError } from './core/configuration-error.js';
-import type { ExperimentResult } from './core/result.js';
 import { annotateBreaches, failureMessage, setActionOutputs } from './github/action-outputs.js';
 import { createGitHubClient } from './github/github-client.js';
 import { writeJobSummary } from './github/job-summary.js';
@@ -17,51 +18,66 @@ import { upsertStickyComment } from './github/sticky-comment.js';
 import { experimentMarker } from './report/comment-marker.js';
 import { type ReportContext, renderMarkdownReport } from './report/markdown-report.js';
 import { toResultJson } from './report/result-json.js';
-import { runExperiment } from './run-experiment.js';
-import { configSecrets, headerValues, SECRET_INPUTS } from './secrets.js';
+import { type GateRun, localRunId, runGate } from './run-dark-launch.js';
+import { configSecrets, inputSecrets, maskOnce } from './secrets.js';
 import { VERSION } from './version.js';
 
-/** The action's main step: read inputs, evaluate, report, and set the job's outcome. */
+/** The action's main step: read inputs, run the gate (with its cluster side, if any), report, set the outcome. */
 export async function main(): Promise<void> {
   core.saveState('isPost', 'true');
   core.info(`Version ${VERSION}`);
-  const masked = new Set<string>();
-  const mask = (secrets: string[]) => {
-    for (const secret of secrets) {
-      if (!secret || masked.has(secret)) continue;
-      core.setSecret(secret);
-      masked.add(secret);
-    }
-  };
-  for (const name of SECRET_INPUTS) {
-    const value = core.getInput(name);
-    mask(name === 'prometheus-headers' ? headerValues(value) : [value]);
-  }
+  const mask = maskOnce((secret) => core.setSecret(secret));
+  mask(inputSecrets((name) => core.getInput(name)));
 
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
-  const controller = new AbortController();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => controller.abort(new Error(`received ${signal}`)));
-  }
+  const cancellation = abortOnTermination((line) => core.warning(line));
 
   try {
     const config = buildConfig((name) => core.getInput(name), {
       readFile: (path) => readFileSync(resolve(workspace, path), 'utf8'),
+      commitSha: process.env.GITHUB_SHA,
     });
     mask(configSecrets(config));
     for (const note of config.notes) core.info(note);
-    const result = await runExperiment(config, { clock: systemClock, log: core, signal: controller.signal });
-    await publish(result, config);
+    const run = await runGate(config, {
+      clock: systemClock,
+      log: core,
+      signal: cancellation.signal,
+      cluster: {
+        runId: gitHubRunId(),
+        save: (state) => core.saveState(CLUSTER_STATE, state),
+        mask: (secret) => mask([secret]),
+      },
+    });
+    await publish(run);
+    if (cancellation.signal.aborted)
+      core.setFailed(`Shadowgate was cancelled: ${reasonOf(cancellation.signal)}`);
   } catch (error) {
-    if (error instanceof ConfigurationError) {
+    if (cancellation.signal.aborted) {
+      core.setFailed(`Shadowgate was cancelled: ${reasonOf(cancellation.signal)}. ${messageOf(error)}`);
+    } else if (error instanceof ConfigurationError || error instanceof ClusterError) {
       core.setFailed(error.message);
-      return;
+    } else {
+      throw error;
     }
-    throw error;
   }
 }
 
-async function publish(result: ExperimentResult, config: ExperimentConfig): Promise<void> {
+/** The run id every created object is labelled with: unique per workflow run and attempt. */
+function gitHubRunId(): string {
+  const { GITHUB_RUN_ID: id, GITHUB_RUN_ATTEMPT: attempt } = process.env;
+  return id ? `${id}-${attempt || '1'}` : localRunId();
+}
+
+function reasonOf(signal: AbortSignal): string {
+  return messageOf(signal.reason);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function publish({ result, config, cluster }: GateRun): Promise<void> {
   const { plan, reporting } = config;
   const repository = process.env.GITHUB_REPOSITORY;
   const runUrl = repository ? `${context.serverUrl}/${repository}/actions/runs/${context.runId}` : undefined;
@@ -70,6 +86,7 @@ async function publish(result: ExperimentResult, config: ExperimentConfig): Prom
     experimentName: plan.name,
     marker,
     ...(repository && runUrl ? { runUrl, repository, sha: context.sha } : {}),
+    ...(cluster ? { cluster } : {}),
   };
   const markdown = renderMarkdownReport(result, reportContext);
 
@@ -107,7 +124,9 @@ async function publish(result: ExperimentResult, config: ExperimentConfig): Prom
     darkRevision: plan.target.darkRevision,
   });
   core.info(`Verdict: ${result.verdict}: ${result.reason}`);
-  if (result.verdict === 'fail') {
+  if (cluster?.promotionFailure !== undefined) {
+    core.setFailed(`Shadowgate passed, but promotion failed: ${cluster.promotionFailure}`);
+  } else if (result.verdict === 'fail') {
     annotateBreaches(result);
     core.setFailed(failureMessage(result));
   } else if (result.verdict === 'inconclusive') {

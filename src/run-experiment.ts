@@ -7,6 +7,8 @@ import { formatProgressLine } from './report/progress-line.js';
 
 export interface RunLog {
   info(line: string): void;
+  /** Something the user should act on that does not change the verdict (the action shows it as an annotation). */
+  warning(line: string): void;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,8 @@ export async function runBundledAction(options: {
   apiUrl: string;
   state?: Record<string, string>;
   env?: Record<string, string>;
+  /** Called once the process runs, e.g. to signal it as the runner does on cancellation. */
+  onSpawn?: (child: ChildProcess) => void;
 }): Promise<ActionRun> {
   const dir = await mkdtemp(join(tmpdir(), 'shadowgate-runner-'));
   const files = {
@@ -89,7 +91,9 @@ export async function runBundledAction(options: {
   child.stderr.on('data', (chunk) => {
     stderr += chunk;
   });
-  const exitCode = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  options.onSpawn?.(child);
+  const exitCode = await exited;
   return {
     exitCode,
     stdout,

@@ -1,5 +1,6 @@
 import type { Verdict } from '../core/model.js';
 import type { ExperimentResult, IterationResult, ObjectiveAssessment } from '../core/result.js';
+import { type ClusterOutcome, clusterOutcomeLines } from './cluster-outcome.js';
 import { buildLatencyTrendChart } from './latency-trend-chart.js';
 import { escapeMarkdown, fencedCodeBlock, safeLinkTarget } from './markdown-escape.js';
 import { formatReading, formatResolvedLimit } from './value-format.js';
@@ -14,6 +15,8 @@ export interface ReportContext {
   readonly sha?: string;
   /** Hidden first line that identifies the sticky comment; see `experimentMarker`. */
   readonly marker?: string;
+  /** Promotion and cleanup, when the run deployed the dark version. */
+  readonly cluster?: ClusterOutcome;
 }
 
 const HEADLINE: Readonly<Record<Verdict, string>> = {
@@ -68,15 +71,17 @@ function requestsLine(iteration: IterationResult | undefined): string {
   return `dark ${formatReading(dark, 'count')}${liveText}`;
 }
 
-function summaryList(result: ExperimentResult): string {
+function summaryList(result: ExperimentResult, cluster: ClusterOutcome | undefined): string {
   const { target } = result.plan;
   const last = lastIteration(result);
+  const clusterLines = cluster ? clusterOutcomeLines(cluster) : [];
   return [
     `- **Target:** ${escapeMarkdown(`${target.namespace}/${target.service}`)}`,
     `- **Dark revision:** ${escapeMarkdown(target.darkRevision)} · **Live revision:** ${escapeMarkdown(target.liveRevision ?? 'not named')}`,
     `- **Requests${last ? ` (iteration ${last.index} window)` : ''}:** ${requestsLine(last)}`,
     `- **Run:** ${escapeMarkdown(describeStop(result))}`,
     `- **Metrics:** ${escapeMarkdown(result.source)}`,
+    ...clusterLines.map(([label, text]) => `- **${label}:** ${escapeMarkdown(text)}`),
   ].join('\n');
 }
 
@@ -157,7 +162,7 @@ export function renderMarkdownReport(result: ExperimentResult, context: ReportCo
     context.marker,
     `## ${VERDICT_ICON[result.verdict]} Shadowgate: ${escapeMarkdown(context.experimentName)} ${HEADLINE[result.verdict]}`,
     escapeMarkdown(result.reason),
-    summaryList(result),
+    summaryList(result, context.cluster),
     objectivesSection(lastIteration(result)),
     trendSection(result),
     detailsSection(result),

@@ -1,4 +1,5 @@
 import type { ExperimentResult, ObjectiveAssessment } from '../core/result.js';
+import { type ClusterOutcome, clusterOutcomeLines } from './cluster-outcome.js';
 import { formatReading, formatResolvedLimit } from './value-format.js';
 import { describeStop, lastIteration, STATUS_SYMBOL } from './verdict-text.js';
 
@@ -34,8 +35,11 @@ function objectiveRow(a: ObjectiveAssessment): string[] {
   ].map(plain);
 }
 
-/** The CLI's report: target, an aligned table of the last iteration's objectives, how the run stopped, verdict. */
-export function renderTerminalReport(result: ExperimentResult): string {
+/**
+ * The CLI's report: target, an aligned table of the last iteration's objectives, how the run stopped, verdict,
+ * and promotion and cleanup when the run deployed the dark version.
+ */
+export function renderTerminalReport(result: ExperimentResult, cluster?: ClusterOutcome): string {
   const { target } = result.plan;
   const last = lastIteration(result);
   const lines = [
@@ -63,6 +67,7 @@ export function renderTerminalReport(result: ExperimentResult): string {
   }
   lines.push(
     plain(`Run: ${describeStop(result)}`),
+    ...(cluster ? clusterOutcomeLines(cluster) : []).map(([label, text]) => plain(`${label}: ${text}`)),
     plain(`Verdict: ${result.verdict.toUpperCase()} - ${result.reason}`),
   );
   return `${lines.join('\n')}\n`;
