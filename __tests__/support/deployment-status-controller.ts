@@ -3,6 +3,7 @@
 // replica counts, the Available and Progressing conditions) and, for a Deployment told to fail, the Pod a failing
 // rollout leaves behind, with its container waiting reason, and/or the ProgressDeadlineExceeded condition.
 import * as k8s from '@kubernetes/client-node';
+import { PollingLoop } from './polling-loop.js';
 
 /** How the stand-in controller treats one Deployment. */
 export type RolloutBehaviour =
@@ -22,8 +23,7 @@ export class DeploymentStatusController {
   private readonly core: k8s.CoreV1Api;
   private readonly behaviours = new Map<string, RolloutBehaviour>();
   private readonly handled = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> = Promise.resolve();
+  private readonly loop = new PollingLoop('deployment status controller', POLL_MS, () => this.reconcileAll());
 
   constructor(
     adminKubeconfig: string,
@@ -42,20 +42,11 @@ export class DeploymentStatusController {
   }
 
   start(): void {
-    const tick = (): void => {
-      this.running = this.reconcileAll()
-        .catch((error: unknown) => console.warn('deployment status controller:', error))
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, POLL_MS);
-        });
-    };
-    this.timer = setTimeout(tick, 0);
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One pass, for tests that drive it step by step. */

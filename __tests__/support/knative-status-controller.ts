@@ -14,6 +14,7 @@ import type {
 } from '../../src/cluster/knative-resources.js';
 import type { KubeApi } from '../../src/cluster/kube-api.js';
 import { createKubeApi } from '../../src/cluster/kube-client.js';
+import { PollingLoop } from './polling-loop.js';
 
 /** How the stand-in treats one revision. */
 export type RevisionBehaviour =
@@ -29,8 +30,7 @@ export class KnativeStatusController {
   private readonly api: KubeApi;
   private readonly custom: k8s.CustomObjectsApi;
   private readonly behaviours = new Map<string, RevisionBehaviour>();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> = Promise.resolve();
+  private readonly loop = new PollingLoop('knative status controller', POLL_MS, () => this.reconcileAll());
 
   constructor(
     adminKubeconfig: string,
@@ -48,20 +48,11 @@ export class KnativeStatusController {
   }
 
   start(): void {
-    const tick = (): void => {
-      this.running = this.reconcileAll()
-        .catch((error: unknown) => console.warn('knative status controller:', error))
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, POLL_MS);
-        });
-    };
-    this.timer = setTimeout(tick, 0);
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One pass, for tests that drive it step by step. */

@@ -23,6 +23,11 @@ export interface KubeTestEnv {
    * come from a RoleBinding to a new Role with `access` rules, or to the existing Role `access.role`.
    */
   mintKubeconfig(namespace: string, access: k8s.V1PolicyRule[] | { role: string }): Promise<string>;
+  /**
+   * Creates a namespace with its `default` ServiceAccount, which pod admission requires and which only the
+   * controller-manager (not running here) would create.
+   */
+  createNamespace(namespace: string): Promise<void>;
   /** Stops both servers and removes their files. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -112,6 +117,7 @@ export async function startKubeTestEnv(): Promise<KubeTestEnv> {
       adminKubeconfig,
       server,
       mintKubeconfig: (namespace, access) => mint(admin, server, pki.caPem, namespace, access),
+      createNamespace: (namespace) => createNamespace(admin, namespace),
       stop: () => env.stop(),
     };
   } catch (error) {
@@ -426,6 +432,12 @@ async function installCrds(admin: k8s.KubeConfig, crdDir: string): Promise<void>
     }
     await sleep(100);
   }
+}
+
+async function createNamespace(admin: k8s.KubeConfig, namespace: string): Promise<void> {
+  const core = admin.makeApiClient(k8s.CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'default' } } });
 }
 
 async function mint(

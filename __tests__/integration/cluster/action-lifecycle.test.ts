@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KnativeService } from '../../../src/cluster/knative-resources.js';
 import type { KubeApi } from '../../../src/cluster/kube-api.js';
@@ -89,11 +89,7 @@ const virtualService = {
 beforeAll(async () => {
   env = await startKubeTestEnv();
   admin = createKubeApi({ kind: 'inline', yaml: env.adminKubeconfig }, () => {});
-  const kubeconfig = new k8s.KubeConfig();
-  kubeconfig.loadFromString(env.adminKubeconfig);
-  await kubeconfig.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
-  // No controller-manager creates the default ServiceAccount, which pod admission requires.
-  await admin.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace } });
+  await env.createNamespace(namespace);
   await admin.create(liveDeployment);
   await admin.create(liveService);
   await admin.create(virtualService);

@@ -1,6 +1,6 @@
 // The Deployment target against a real API server. The Deployment controller and the kubelet cannot run here
 // (no kube-controller-manager, no node), so DeploymentStatusController writes the status they would write.
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock/system-clock.js';
 import type { ClusterContext } from '../../../src/cluster/cluster-context.js';
@@ -87,11 +87,7 @@ function config(suffix: string, overrides: Partial<DeploymentTargetConfig> = {})
 beforeAll(async () => {
   env = await startKubeTestEnv();
   admin = createKubeApi({ kind: 'inline', yaml: env.adminKubeconfig }, () => {});
-  const kubeconfig = new k8s.KubeConfig();
-  kubeconfig.loadFromString(env.adminKubeconfig);
-  await kubeconfig.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
-  // No controller-manager creates the default ServiceAccount, which pod admission requires.
-  await admin.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace } });
+  await env.createNamespace(namespace);
   await admin.create(liveDeployment);
   await admin.create(liveService);
   controller = new DeploymentStatusController(env.adminKubeconfig, namespace);

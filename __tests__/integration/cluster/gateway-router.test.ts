@@ -1,6 +1,5 @@
 // The Gateway API router against a real API server with the standard-channel Gateway API CRDs (v1.6.1), whose
 // OpenAPI schema and CEL rules check every HTTPRoute the router writes.
-import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock/system-clock.js';
 import type { ClusterContext } from '../../../src/cluster/cluster-context.js';
@@ -87,9 +86,7 @@ async function read(name: string): Promise<HttpRoute> {
 beforeAll(async () => {
   env = await startKubeTestEnv();
   admin = createKubeApi({ kind: 'inline', yaml: env.adminKubeconfig }, () => {});
-  const kubeconfig = new k8s.KubeConfig();
-  kubeconfig.loadFromString(env.adminKubeconfig);
-  await kubeconfig.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
+  await env.createNamespace(namespace);
 });
 
 afterAll(async () => {

@@ -5,7 +5,7 @@
 // verb is missing. The Deployment and Knative controllers and the kubelet cannot run here; the status controllers
 // in __tests__/support stand in for them.
 import { readdirSync, readFileSync } from 'node:fs';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { systemClock } from '../../../src/clock/system-clock.js';
@@ -37,14 +37,10 @@ const candidate = 'ghcr.io/acme/checkout:pr-42';
 
 let env: KubeTestEnv;
 let admin: KubeApi;
-let core: k8s.CoreV1Api;
 
 beforeAll(async () => {
   env = await startKubeTestEnv();
   admin = createKubeApi({ kind: 'inline', yaml: env.adminKubeconfig }, () => {});
-  const kubeconfig = new k8s.KubeConfig();
-  kubeconfig.loadFromString(env.adminKubeconfig);
-  core = kubeconfig.makeApiClient(k8s.CoreV1Api);
 });
 
 afterAll(async () => {
@@ -261,9 +257,7 @@ async function seed(
 ): Promise<{ namespace: string; routingBefore: k8s.KubernetesObject }> {
   const namespace = `least-privilege-${++namespaces}`;
   const { service } = combination;
-  await core.createNamespace({ body: { metadata: { name: namespace } } });
-  // No controller-manager creates the default ServiceAccount, which pod admission requires.
-  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'default' } } });
+  await env.createNamespace(namespace);
   for (const object of combination.app(namespace)) await admin.create(object);
   const routingBefore = snapshotOf(await admin.create(combination.routing(namespace)));
 
@@ -373,7 +367,7 @@ describe('sample manifests', () => {
   it.each(manifestFiles)('%s is accepted by the API server and the CRD schemas', async (path) => {
     // Each file in a namespace of its own, so samples that share names do not collide.
     const namespace = `sample-${++namespaces}`;
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    await env.createNamespace(namespace);
     const objects = sampleObjects(path);
     expect(objects.length).toBeGreaterThan(0);
     for (const object of objects) {
