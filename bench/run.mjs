@@ -2,9 +2,12 @@
 //  1. dist size (goal ≤ 5 MB);
 //  2. cold start of `node dist/index.js` to its first log line (goal ≤ 200 ms under Node 24);
 //  3. overhead of a full evaluate-only run beyond interval × iterations, 10 × 1 s (goal ≤ 1 s),
-//     against a stand-in Prometheus on 127.0.0.1 that answers at once, so only Shadowgate's own time counts.
+//     against a stand-in Prometheus on 127.0.0.1 that answers at once, so only Shadowgate's own time counts;
+//  4. peak RSS of the action process over 20 cluster runs in a row on one target (bench/repeated-runs.ts:
+//     real API server and Prometheus from the integration tests; goal: flat, last-5 median ≤ first-5 × 1.2).
+//     BENCH_REPEATED_RUNS=0 skips it.
 // Prints a Markdown table; bench/RESULTS.md keeps the numbers with the date and machine.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
@@ -14,6 +17,7 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const DIST = join(ROOT, 'dist');
 const COLD_START_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 30);
 const OVERHEAD_RUNS = Number(process.env.BENCH_OVERHEAD_RUNS ?? 3);
+const REPEATED_RUNS = Number(process.env.BENCH_REPEATED_RUNS ?? 20);
 
 function sizeOf(dir) {
   return readdirSync(dir, { withFileTypes: true }).reduce((total, entry) => {
@@ -24,6 +28,24 @@ function sizeOf(dir) {
 
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Step 4 in its own process (it needs the TypeScript test environment): one JSON line, or why it failed. */
+function repeatedRuns() {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/repeated-runs.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, BENCH_REPEATED_RUNS: String(REPEATED_RUNS) },
+    encoding: 'utf8',
+  });
+  const line = child.stdout.trim().split('\n').at(-1) ?? '';
+  if (child.status !== 0 || !line.startsWith('{')) return { error: child.stderr.trim().split('\n').at(-1) };
+  return JSON.parse(line);
 }
 
 function summary(values) {
@@ -131,6 +153,7 @@ try {
     overheads.push((await timeRun(env)) - 10_000);
   }
   const overhead = summary(overheads);
+  const repeated = REPEATED_RUNS > 0 ? repeatedRuns() : undefined;
 
   const mb = (bytes) => (bytes / 1024 / 1024).toFixed(2);
   console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}\n`);
@@ -146,6 +169,17 @@ try {
   console.log(
     `| overhead beyond 10 × 1 s (${OVERHEAD_RUNS} runs) | median ${overhead.median.toFixed(0)} ms, max ${overhead.max.toFixed(0)} ms | ≤ 1000 ms |`,
   );
+  if (repeated?.error) {
+    console.log(
+      `| peak RSS over ${REPEATED_RUNS} cluster runs in a row | failed: ${repeated.error} | flat |`,
+    );
+  } else if (repeated) {
+    const mib = (kib) => (kib / 1024).toFixed(1);
+    const peaks = repeated.peakRssKiB;
+    console.log(
+      `| peak RSS of the action over ${peaks.length} cluster runs in a row (deploy, mirror, 2 × 1 s, cleanup) | first-5 median ${mib(median(peaks.slice(0, 5)))} MiB, last-5 median ${mib(median(peaks.slice(-5)))} MiB (min ${mib(Math.min(...peaks))}, max ${mib(Math.max(...peaks))}); ${repeated.failed.length} failed${repeated.failed.length ? ` (${repeated.failed.join('; ')})` : ''}, ${repeated.left.length} objects left, ${(repeated.wallMs / 1000).toFixed(0)} s in all | last-5 ≤ first-5 × 1.2 |`,
+    );
+  }
 } finally {
   prometheus.close();
 }

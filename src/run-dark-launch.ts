@@ -9,7 +9,7 @@ import { ConfigurationError } from './core/configuration-error.js';
 import type { EvaluationPlan } from './core/model.js';
 import type { ExperimentResult } from './core/result.js';
 import type { ClusterOutcome } from './report/cluster-outcome.js';
-import { type RunLog, runExperiment } from './run-experiment.js';
+import { preflightQueries, type RunLog, runExperiment } from './run-experiment.js';
 
 /** How the action and the CLI differ on the cluster side. */
 export interface ClusterWiring {
@@ -42,8 +42,9 @@ export interface GateRun {
 
 /**
  * One run of the gate, shared by the action and the CLI: without a cluster section, the evaluation alone.
- * With one: take the Lease, deploy the dark version and mirror traffic to it, evaluate, promote on pass when
- * asked, and always clean up, even when the evaluation throws or the signal aborts it.
+ * With one: check the queries against Prometheus, take the Lease, deploy the dark version and mirror traffic to
+ * it, evaluate, promote on pass when asked, and always clean up, even when the evaluation throws or the signal
+ * aborts it.
  */
 export async function runGate(config: ExperimentConfig, deps: GateDependencies): Promise<GateRun> {
   const { clock, log, signal } = deps;
@@ -56,6 +57,7 @@ async function runDarkLaunch(
   cluster: ClusterConfig,
   { clock, log, signal, cluster: wiring }: GateDependencies,
 ): Promise<GateRun> {
+  await preflightQueries(config, { clock, log, signal });
   const api = createKubeApi(cluster.kubeconfig, wiring.mask);
   const launch = await openDarkLaunch(cluster, config.plan.target, {
     api,
@@ -70,7 +72,7 @@ async function runDarkLaunch(
   let cleanup: ClusterOutcome;
   try {
     const evaluated = { ...config, plan: withDeployedTarget(config.plan, launch.dark) };
-    const result = await runExperiment(evaluated, { clock, log, signal });
+    const result = await runExperiment(evaluated, { clock, log, signal, preflight: false });
     if (result.verdict === 'pass' && cluster.promote && !signal?.aborted) {
       promotion = await promote(() => launch.promote(), log);
     }

@@ -37,3 +37,24 @@ export async function leftovers(api: KubeApi, namespace: string): Promise<string
   }
   return found;
 }
+
+/**
+ * Every object of the kinds Shadowgate touches in `namespace`, by `Kind/name`, metadata included
+ * (resourceVersion too): equal snapshots mean nothing was created, changed or deleted, not even rewritten.
+ */
+export async function namespaceSnapshot(
+  api: KubeApi,
+  namespace: string,
+): Promise<Record<string, KubernetesObject>> {
+  const snapshot: Record<string, KubernetesObject> = {};
+  for (const [apiVersion, kind] of KINDS) {
+    try {
+      for (const object of await api.list(apiVersion, kind, namespace)) {
+        snapshot[`${apiVersion}/${kind}/${object.metadata?.name}`] = object;
+      }
+    } catch (error) {
+      if (!(error instanceof ClusterError && error.reason === 'NotServed')) throw error;
+    }
+  }
+  return snapshot;
+}

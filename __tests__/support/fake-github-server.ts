@@ -71,6 +71,8 @@ export interface FakeGitHub {
   }): FakeComment;
   /** The next `times` requests to `route` answer `status` with GitHub's JSON error body. */
   failNext(route: FakeGitHubRoute, status: FakeGitHubFailure, times?: number): void;
+  /** Runs `hook` (once) before the next request to `route` is answered, e.g. to signal the client mid-request. */
+  beforeNext(route: FakeGitHubRoute, hook: () => Promise<void>): void;
   close(): Promise<void>;
 }
 
@@ -148,6 +150,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const requests: RecordedRequest[] = [];
   const comments: FakeComment[] = [];
   const failures = new Map<FakeGitHubRoute, FakeGitHubFailure[]>();
+  const hooks = new Map<FakeGitHubRoute, () => Promise<void>>();
   const author = options.authenticatedLogin ?? BOT_LOGIN;
   let nextId = 1_000_001;
   let url = '';
@@ -210,6 +213,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
 
     if (!request.headers.authorization) return send(response, 401, ERROR_BODIES[401]);
     if (!match) return send(response, 404, ERROR_BODIES[404]);
+    const hook = hooks.get(match.route);
+    hooks.delete(match.route);
+    await hook?.();
     const failure = failures.get(match.route)?.shift();
     if (failure) return send(response, failure, ERROR_BODIES[failure]);
 
@@ -266,6 +272,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     addComment,
     failNext(route, status, times = 1) {
       failures.set(route, [...(failures.get(route) ?? []), ...Array.from({ length: times }, () => status)]);
+    },
+    beforeNext(route, hook) {
+      hooks.set(route, hook);
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

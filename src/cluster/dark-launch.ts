@@ -153,6 +153,8 @@ export async function openDarkLaunch(
   } catch (error) {
     const summary = await cleanUp(api, log, journal, lease);
     for (const failure of summary.failures) log(`Cleanup after the failed start: could not undo ${failure}`);
+    // All undone and the Lease released: the post step must not think this run left anything.
+    if (summary.failures.length === 0) save('');
     // Whatever failed after an abort (a cut-short request, say), the signal's reason says why the start ended.
     throw signal?.aborted ? signal.reason : error;
   }

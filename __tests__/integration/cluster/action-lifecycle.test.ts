@@ -3,206 +3,56 @@
 // VirtualService to it, is judged by a real Prometheus, and leaves the cluster as it found it. The Deployment
 // controller and kubelet cannot run here, so DeploymentStatusController writes the status they would write.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KnativeService } from '../../../src/cluster/knative-resources.js';
-import type { KubeApi } from '../../../src/cluster/kube-api.js';
-import { createKubeApi } from '../../../src/cluster/kube-client.js';
-import { MANAGED_BY, MANAGED_BY_LABEL } from '../../../src/cluster/ownership.js';
-import { leftovers } from '../../support/cluster-leftovers.js';
-import { DeploymentStatusController } from '../../support/deployment-status-controller.js';
-import { type FakeGitHub, startFakeGitHub } from '../../support/fake-github-server.js';
-import { ERRORS, FAST, LIVE } from '../../support/fake-shop.js';
-import { KnativeStatusController } from '../../support/knative-status-controller.js';
-import { type KubeTestEnv, startKubeTestEnv } from '../../support/kube-test-env.js';
-import { MetricsExporter } from '../../support/metrics-exporter.js';
 import {
-  type PrometheusServer,
-  prometheusBinaries,
-  startPrometheus,
-} from '../../support/prometheus-server.js';
-import { type ActionRun, runBundledAction } from '../../support/run-bundled-action.js';
+  CANDIDATE,
+  type CheckoutCluster,
+  NAMESPACE as namespace,
+  output,
+  SERVICE as service,
+  signalWhen,
+  startCheckoutCluster,
+} from '../../support/checkout-cluster.js';
+import { leftovers } from '../../support/cluster-leftovers.js';
+import { ERRORS, FAST, LIVE } from '../../support/fake-shop.js';
 
-const namespace = 'shop';
-const service = 'checkout';
-const PR = { owner: 'acme', repo: 'shop', number: 21 };
-const CANDIDATE = 'ghcr.io/acme/checkout:pr-21';
-/** The kinds the action may create or change here, and the Pods the stand-in controller makes. */
-const KINDS = [
-  ['apps/v1', 'Deployment'],
-  ['v1', 'Service'],
-  ['v1', 'Pod'],
-  ['networking.istio.io/v1', 'VirtualService'],
-  ['coordination.k8s.io/v1', 'Lease'],
-] as const;
-
-let env: KubeTestEnv;
-let admin: KubeApi;
-let controller: DeploymentStatusController;
-let knative: KnativeStatusController;
-let exporter: MetricsExporter;
-let prometheus: PrometheusServer;
-let github: FakeGitHub;
+let shop: CheckoutCluster;
 let dir: string;
 
-const liveDeployment: k8s.V1Deployment = {
-  apiVersion: 'apps/v1',
-  kind: 'Deployment',
-  metadata: { name: service, namespace, labels: { app: service }, annotations: { owner: 'team-shop' } },
-  spec: {
-    replicas: 2,
-    selector: { matchLabels: { app: service } },
-    template: {
-      metadata: { labels: { app: service, version: 'v1' } },
-      spec: {
-        containers: [
-          { name: 'app', image: 'ghcr.io/acme/checkout:1.0', ports: [{ name: 'http', containerPort: 8080 }] },
-        ],
-      },
-    },
-  },
-};
-
-const liveService: k8s.V1Service = {
-  apiVersion: 'v1',
-  kind: 'Service',
-  metadata: { name: service, namespace },
-  spec: { selector: { app: service }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
-};
-
-const virtualService = {
-  apiVersion: 'networking.istio.io/v1',
-  kind: 'VirtualService',
-  metadata: { name: service, namespace, labels: { team: 'shop' } },
-  spec: {
-    hosts: [`${service}.${namespace}.svc.cluster.local`],
-    http: [
-      { name: 'primary', route: [{ destination: { host: service, port: { number: 80 } } }], timeout: '5s' },
-    ],
-  },
-};
-
 beforeAll(async () => {
-  env = await startKubeTestEnv();
-  admin = createKubeApi({ kind: 'inline', yaml: env.adminKubeconfig }, () => {});
-  await env.createNamespace(namespace);
-  await admin.create(liveDeployment);
-  await admin.create(liveService);
-  await admin.create(virtualService);
-  controller = new DeploymentStatusController(env.adminKubeconfig, namespace);
-  controller.start();
-  knative = new KnativeStatusController(env.adminKubeconfig, namespace);
-  knative.start();
-
   // The Istio metrics of the live Deployment and of each dark copy a test deploys (`checkout-<suffix>`).
-  const pod = (revision: string, profile: typeof FAST) => ({ namespace, service, revision, profile });
-  exporter = await MetricsExporter.start([
-    pod(service, LIVE),
-    pod('checkout-good', FAST),
-    pod('checkout-bad', ERRORS),
-    pod('checkout-killed', FAST),
-    pod('checkout-stopped', FAST),
-    pod('checkout-release', FAST),
-    pod('checkout-cli', FAST),
-    pod('checkout-cli-stopped', FAST),
-    pod('web-00001', LIVE),
-    pod('web-good', FAST),
-  ]);
-  const binary = prometheusBinaries().find((b) => existsSync(b.path));
-  if (!binary) throw new Error('No Prometheus binary: run testenv/provision.sh');
-  prometheus = await startPrometheus({ binary, targets: exporter.targets });
-  github = await startFakeGitHub();
+  shop = await startCheckoutCluster({
+    darkRevisions: {
+      'checkout-good': FAST,
+      'checkout-bad': ERRORS,
+      'checkout-killed': FAST,
+      'checkout-stopped': FAST,
+      'checkout-release': FAST,
+      'checkout-cli': FAST,
+      'checkout-cli-stopped': FAST,
+    },
+    extraPods: [
+      { service, revision: 'web-00001', profile: LIVE },
+      { service, revision: 'web-good', profile: FAST },
+    ],
+    knative: true,
+  });
   dir = await mkdtemp(join(tmpdir(), 'shadowgate-lifecycle-'));
 });
 
 afterAll(async () => {
-  await github?.close();
-  await prometheus?.stop();
-  await exporter?.stop();
-  await controller?.stop();
-  await knative?.stop();
-  await env?.stop();
+  await shop?.stop();
 });
 
-function inputs(suffix: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    name: 'checkout-gate',
-    namespace,
-    service,
-    'prometheus-url': prometheus.url,
-    'metric-template': 'istio',
-    objectives: 'p95-latency < 100ms\np95-latency <= live + 50%\nerror-rate < 5%',
-    interval: '2s',
-    iterations: '2',
-    'min-requests': '10',
-    'github-token': 'ghs_lifecycleToken0123456789',
-    comment: 'never',
-    kubeconfig: env.adminKubeconfig,
-    target: 'deployment',
-    image: CANDIDATE,
-    'revision-suffix': suffix,
-    router: 'istio',
-    'ready-timeout': '60s',
-    ...extra,
-  };
-}
-
-let runNumber = 5000;
-
-/** One step run; each main step is a new workflow run (its own run id), a post step belongs to the last one. */
-function run(
-  inputValues: Record<string, string>,
-  options: { state?: Record<string, string>; onSpawn?: (child: ChildProcess) => void } = {},
-): Promise<ActionRun> {
-  if (!options.state) runNumber++;
-  const env = { GITHUB_RUN_ID: String(runNumber) };
-  return runBundledAction({ inputs: inputValues, event: PR, apiUrl: github.url, env, ...options });
-}
-
-/** Every object of the kinds the action touches, minus what the API server changes on any write. */
-async function clusterState(): Promise<Record<string, unknown>> {
-  const state: Record<string, unknown> = {};
-  for (const [apiVersion, kind] of KINDS) {
-    for (const object of await admin.list(apiVersion, kind, namespace)) {
-      const { resourceVersion, generation, managedFields, ...metadata } = object.metadata ?? {};
-      const { status, ...rest } = object as k8s.KubernetesObject & { status?: unknown };
-      state[`${kind}/${metadata.name}`] = { ...rest, metadata };
-    }
-  }
-  return state;
-}
-
-async function managedObjects(): Promise<string[]> {
-  const found: string[] = [];
-  for (const [apiVersion, kind] of KINDS) {
-    const objects = await admin.list(apiVersion, kind, namespace, `${MANAGED_BY_LABEL}=${MANAGED_BY}`);
-    found.push(...objects.map((object) => `${kind}/${object.metadata?.name}`));
-  }
-  return found;
-}
-
-/** Sends `signal` to the step once `line` appears in its output, as the runner does on cancellation. */
-function signalWhen(line: RegExp, signal: NodeJS.Signals): (child: ChildProcess) => void {
-  return (child) => {
-    let seen = '';
-    let sent = false;
-    child.stdout?.on('data', (chunk) => {
-      seen += chunk;
-      if (!sent && line.test(seen)) {
-        sent = true;
-        child.kill(signal);
-      }
-    });
-  };
-}
-
-function output(result: ActionRun): string {
-  return `${result.stdout}\n${result.stderr}`;
-}
+const inputs = (suffix: string, extra?: Record<string, string>) => shop.inputs(suffix, extra);
+const run: CheckoutCluster['run'] = (inputValues, options) => shop.run(inputValues, options);
+const clusterState = () => shop.clusterState();
+const managedObjects = () => shop.managedObjects();
 
 describe('the bundled action with target deployment and router istio', () => {
   it('passes, mirrors while it evaluates, and leaves the cluster exactly as it was', async () => {
@@ -214,7 +64,7 @@ describe('the bundled action with target deployment and router istio', () => {
         child.stdout?.on('data', async (chunk) => {
           seen += chunk;
           if (mirrored === undefined && /^\[1\/2\]/m.test(seen)) {
-            mirrored = await admin.read({
+            mirrored = await shop.admin.read({
               apiVersion: 'networking.istio.io/v1',
               kind: 'VirtualService',
               namespace,
@@ -246,7 +96,7 @@ describe('the bundled action with target deployment and router istio', () => {
     expect(await managedObjects()).toEqual([]);
     expect(await clusterState()).toEqual(before);
     // The client key is masked before anything else is printed, and never appears otherwise.
-    const clientKey = /client-key-data: (\S+)/.exec(env.adminKubeconfig)?.[1] ?? 'missing';
+    const clientKey = /client-key-data: (\S+)/.exec(shop.env.adminKubeconfig)?.[1] ?? 'missing';
     const keyLines = output(result)
       .split('\n')
       .filter((line) => line.includes(clientKey));
@@ -261,7 +111,7 @@ describe('the bundled action with target deployment and router istio', () => {
   it('fails on a regressed candidate and still restores everything', async () => {
     const before = await clusterState();
     const result = await run(
-      inputs('bad', { kubeconfig: Buffer.from(env.adminKubeconfig).toString('base64') }),
+      inputs('bad', { kubeconfig: Buffer.from(shop.env.adminKubeconfig).toString('base64') }),
     );
     expect(result.exitCode, output(result)).toBe(1);
     expect(result.outputs.verdict).toBe('fail');
@@ -271,7 +121,7 @@ describe('the bundled action with target deployment and router istio', () => {
   });
 
   it("fails with the workload's own reason when the dark copy cannot start, and restores everything", async () => {
-    controller.behave('checkout-broken', {
+    shop.controller.behave('checkout-broken', {
       kind: 'waiting',
       reason: 'ImagePullBackOff',
       message: 'Back-off pulling image "ghcr.io/acme/checkout:pr-21"',
@@ -282,17 +132,17 @@ describe('the bundled action with target deployment and router istio', () => {
     expect(result.stdout).toMatch(/^::error::.*checkout-broken.*ImagePullBackOff/m);
     expect(result.outputs.verdict).toBeUndefined();
     // The stand-in controller's Pod would be garbage-collected with its Deployment in a real cluster.
-    for (const pod of await admin.list('v1', 'Pod', namespace)) {
+    for (const pod of await shop.admin.list('v1', 'Pod', namespace)) {
       const name = pod.metadata?.name ?? '';
       if (name.startsWith('checkout-broken-'))
-        await admin.delete({ apiVersion: 'v1', kind: 'Pod', namespace, name });
+        await shop.admin.delete({ apiVersion: 'v1', kind: 'Pod', namespace, name });
     }
     expect(await managedObjects()).toEqual([]);
     expect(await clusterState()).toEqual(before);
   });
 
   it('on SIGTERM while waiting for the dark copy, cleans up and fails the step', async () => {
-    controller.behave('checkout-stopped', { kind: 'stalled' });
+    shop.controller.behave('checkout-stopped', { kind: 'stalled' });
     const before = await clusterState();
     const result = await run(inputs('stopped'), {
       onSpawn: signalWhen(/Created Deployment and Service/, 'SIGTERM'),
@@ -301,7 +151,7 @@ describe('the bundled action with target deployment and router istio', () => {
     expect(result.stdout).toMatch(/^::error::Shadowgate was cancelled: received SIGTERM/m);
     expect(await managedObjects()).toEqual([]);
     expect(await clusterState()).toEqual(before);
-    controller.behave('checkout-stopped', { kind: 'ready' });
+    shop.controller.behave('checkout-stopped', { kind: 'ready' });
   });
 
   it('on SIGTERM during the evaluation, cleans up, reports and fails the step', async () => {
@@ -343,7 +193,7 @@ describe('the bundled action with target deployment and router istio', () => {
     expect(result.summary).toMatch(
       /\*\*Promoted:\*\* Deployment "checkout" now runs ghcr\.io\/acme\/checkout:pr-21/,
     );
-    const live = await admin.read<k8s.V1Deployment>({
+    const live = await shop.admin.read<k8s.V1Deployment>({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       namespace,
@@ -362,7 +212,7 @@ describe('the bundled action with target deployment and router istio', () => {
 describe('the CLI with a cluster section, using the kubeconfig of the machine it runs on', () => {
   async function cli(suffix: string, iterations: number, onSpawn?: (child: ChildProcess) => void) {
     const kubeconfig = join(dir, 'kubeconfig');
-    await writeFile(kubeconfig, env.adminKubeconfig, { mode: 0o600 });
+    await writeFile(kubeconfig, shop.env.adminKubeconfig, { mode: 0o600 });
     const experiment = join(dir, `${suffix}.yaml`);
     await writeFile(
       experiment,
@@ -370,7 +220,7 @@ describe('the CLI with a cluster section, using the kubeconfig of the machine it
         'apiVersion: shadowgate.dev/v1alpha1',
         'kind: Experiment',
         `target: {namespace: ${namespace}, service: ${service}}`,
-        `prometheus: {url: "${prometheus.url}", template: istio}`,
+        `prometheus: {url: "${shop.prometheus.url}", template: istio}`,
         'objectives: [p95-latency < 100ms, error-rate < 5%]',
         `evaluation: {interval: 2s, iterations: ${iterations}, minRequests: 10}`,
         `cluster: {target: deployment, image: "${CANDIDATE}", revisionSuffix: ${suffix}, router: istio, readyTimeout: 60s}`,
@@ -425,7 +275,7 @@ describe('the bundled action with target knative and router istio', () => {
   const ksvc = { apiVersion: 'serving.knative.dev/v1', kind: 'Service', namespace, name: 'web' };
 
   it('finds the live revision, judges against it, promotes on pass and restores the VirtualService', async () => {
-    await admin.create<KnativeService>({
+    await shop.admin.create<KnativeService>({
       apiVersion: 'serving.knative.dev/v1',
       kind: 'Service',
       metadata: { name: 'web', namespace },
@@ -437,7 +287,7 @@ describe('the bundled action with target knative and router istio', () => {
       },
     });
     await expect
-      .poll(async () => (await admin.read<KnativeService>(ksvc))?.status?.latestReadyRevisionName)
+      .poll(async () => (await shop.admin.read<KnativeService>(ksvc))?.status?.latestReadyRevisionName)
       .toBe('web-00001');
     const gateway = {
       apiVersion: 'networking.istio.io/v1',
@@ -449,7 +299,7 @@ describe('the bundled action with target knative and router istio', () => {
         http: [{ route: [{ destination: { host: `web.${namespace}.svc.cluster.local` }, weight: 100 }] }],
       },
     };
-    const created = await admin.create(gateway);
+    const created = await shop.admin.create(gateway);
 
     const result = await run({
       ...inputs('good', { service: 'web', target: 'knative', 'virtual-service': 'web', promote: 'true' }),
@@ -459,13 +309,13 @@ describe('the bundled action with target knative and router istio', () => {
     expect(result.summary).toContain('**Live revision:** web-00001');
     expect(result.summary).toMatch(/\*\*Promoted:\*\* .*web-good/);
     // The Service followed its latest revision before, and does again: now the dark one, under its template.
-    const promoted = await admin.read<KnativeService>(ksvc);
+    const promoted = await shop.admin.read<KnativeService>(ksvc);
     expect(promoted?.spec?.traffic).toBeUndefined();
     expect(promoted?.spec?.template?.metadata?.name).toBe('web-good');
     await expect
-      .poll(async () => (await admin.read<KnativeService>(ksvc))?.status?.traffic)
+      .poll(async () => (await shop.admin.read<KnativeService>(ksvc))?.status?.traffic)
       .toEqual([expect.objectContaining({ revisionName: 'web-good', percent: 100 })]);
-    const restored = await admin.read<k8s.KubernetesObject & { spec?: unknown }>({
+    const restored = await shop.admin.read<k8s.KubernetesObject & { spec?: unknown }>({
       ...ksvc,
       apiVersion: 'networking.istio.io/v1',
       kind: 'VirtualService',
@@ -473,6 +323,6 @@ describe('the bundled action with target knative and router istio', () => {
     expect(restored?.spec).toEqual(created.spec);
     expect(restored?.metadata?.labels).toBeUndefined();
     expect(restored?.metadata?.annotations).toBeUndefined();
-    expect(await leftovers(admin, namespace)).toEqual([]);
+    expect(await leftovers(shop.admin, namespace)).toEqual([]);
   });
 });
