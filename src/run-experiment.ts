@@ -1,17 +1,21 @@
 import type { Clock } from './core/clock.js';
 import type { ExperimentConfig } from './core/config.js';
 import { runEvaluation } from './core/evaluation-loop.js';
+import type { MetricsSource } from './core/metrics-source.js';
 import type { ExperimentResult } from './core/result.js';
+import { BuiltinSource } from './metrics/builtin-source.js';
 import { PrometheusSource } from './metrics/prometheus-source.js';
 import { formatProgressLine } from './report/progress-line.js';
+import { startTraffic } from './traffic/traffic-session.js';
 
 export interface RunLog {
   info(line: string): void;
 }
 
 /**
- * Evaluates a validated experiment against Prometheus: one preflight round of every query (a query
- * Prometheus rejects fails here, before the run), then the iterations, logging one progress line each.
+ * Runs a validated experiment: starts Shadowgate's own traffic when configured (local versions, mirroring
+ * proxy, load), checks the metrics source (for Prometheus, one preflight round of every query, so a query it
+ * rejects fails here), then runs the iterations, logging one progress line each, and stops the traffic.
  * Shared by the action and the CLI.
  */
 export async function runExperiment(
@@ -19,19 +23,35 @@ export async function runExperiment(
   deps: { clock: Clock; log: RunLog; signal?: AbortSignal },
 ): Promise<ExperimentResult> {
   const { clock, log, signal } = deps;
-  const source = new PrometheusSource(config.prometheus, config.plan.target, {
-    log: (line) => log.info(line),
-  });
-  log.info(`Metrics: ${source.description}`);
-  await source.preflight(config.plan, clock.now(), signal);
+  const info = (line: string) => log.info(line);
   const { plan } = config;
-  log.info(
-    `Evaluating ${plan.objectives.length} objective(s) of ${plan.target.namespace}/${plan.target.service}, dark revision ${plan.target.darkRevision}: ${plan.iterations} iteration(s) every ${plan.intervalMs / 1000}s`,
-  );
-  return runEvaluation(plan, {
-    source,
-    clock,
-    ...(signal ? { signal } : {}),
-    onIteration: (iteration, progress) => log.info(formatProgressLine(iteration, progress)),
-  });
+  let prometheus: PrometheusSource | undefined;
+  if (config.prometheus) {
+    prometheus = new PrometheusSource(config.prometheus, plan.target, { log: info });
+    log.info(`Metrics: ${prometheus.description}`);
+    await prometheus.preflight(plan, clock.now(), signal);
+  }
+  const traffic = config.traffic
+    ? await startTraffic(config.traffic, { log: info, now: () => clock.now(), ...(signal ? { signal } : {}) })
+    : undefined;
+  try {
+    let source: MetricsSource | undefined = prometheus;
+    if (!source && traffic?.exchanges) {
+      source = new BuiltinSource(traffic.exchanges);
+      log.info(`Metrics: ${source.description}`);
+    }
+    if (!source)
+      throw new Error('no metrics source: the config has neither Prometheus nor the builtin proxy');
+    log.info(
+      `Evaluating ${plan.objectives.length} objective(s) of ${plan.target.namespace}/${plan.target.service}, dark revision ${plan.target.darkRevision}: ${plan.iterations} iteration(s) every ${plan.intervalMs / 1000}s`,
+    );
+    return await runEvaluation(plan, {
+      source,
+      clock,
+      ...(signal ? { signal } : {}),
+      onIteration: (iteration, progress) => log.info(formatProgressLine(iteration, progress)),
+    });
+  } finally {
+    await traffic?.stop();
+  }
 }

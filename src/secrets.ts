@@ -2,11 +2,11 @@ import type { ExperimentConfig } from './core/config.js';
 
 /** Every credential a config carries, to be masked before anything is logged. */
 export function configSecrets(config: ExperimentConfig): string[] {
-  const { auth } = config.prometheus;
+  const auth = config.prometheus?.auth;
   return [
-    auth.bearerToken,
-    auth.basic?.password,
-    ...Object.values(auth.headers),
+    auth?.bearerToken,
+    auth?.basic?.password,
+    ...Object.values(auth?.headers ?? {}),
     config.reporting.githubToken,
   ].filter((value): value is string => typeof value === 'string' && value !== '');
 }

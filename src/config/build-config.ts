@@ -1,5 +1,5 @@
 import { REQUEST_COUNT } from '../core/builtin-metrics.js';
-import type { ExperimentConfig, PrometheusAuth } from '../core/config.js';
+import type { ExperimentConfig, PrometheusAuth, PrometheusConfig } from '../core/config.js';
 import { ConfigurationError } from '../core/configuration-error.js';
 import type { Objective } from '../core/model.js';
 import { EXPERIMENT_INPUT, readActionInputs } from './action-inputs.js';
@@ -9,6 +9,7 @@ import { parseExperimentFile } from './experiment-file.js';
 import type { ExperimentSettings, SettingsSource } from './experiment-settings.js';
 import { isBuiltInMetricName } from './metric-name.js';
 import { parseObjectiveEntries } from './objective-parser.js';
+import { resolveTraffic } from './resolve-traffic.js';
 
 type SettingKey = keyof ExperimentSettings;
 
@@ -61,20 +62,19 @@ export function mergeSettings(file: SettingsSource, inputs: ExperimentSettings):
 
 /** Applies defaults and the checks that involve several settings; the result is what the run uses. */
 export function resolveConfig({ settings: given, notes: givenNotes }: SettingsSource): ExperimentConfig {
-  const settings = withDefaults(given);
+  const metrics = withDefaults(given).metrics ?? 'prometheus';
+  const settings = withDefaults(metrics === 'builtin' ? { ...BUILTIN_IDENTITY, ...given } : given);
   const notes = [...givenNotes];
   const namespace = required(settings, 'namespace', 'default');
   const service = required(settings, 'service', 'checkout');
   const darkRevision = required(settings, 'darkRevision', 'checkout-00002');
-  const prometheusUrl = required(settings, 'prometheusUrl', 'http://prometheus.monitoring:9090');
-  const template = required(settings, 'metricTemplate');
   const queries = settings.queries ?? {};
   const objectives = resolveObjectives(settings, queries);
   const { liveRevision } = settings;
   if (liveRevision !== undefined && liveRevision === darkRevision) {
     throw new ConfigurationError('live-revision', 'must differ from dark-revision', 'checkout-00001');
   }
-  if (template === 'custom') requireCustomQueries(objectives, queries);
+  const traffic = resolveTraffic({ ...settings, metrics }, objectives);
   const iterations = required(settings, 'iterations');
   const failFastAfter = required(settings, 'failFastAfter');
   if (settings.failFast && failFastAfter > iterations) {
@@ -82,8 +82,8 @@ export function resolveConfig({ settings: given, notes: givenNotes }: SettingsSo
       `fail-fast-after ${failFastAfter} exceeds iterations ${iterations}, so the run never stops early`,
     );
   }
-  if (settings.prometheusInsecureSkipTlsVerify)
-    notes.push('TLS certificate verification for Prometheus is off');
+  if (metrics === 'builtin' && settings.prometheusUrl !== undefined)
+    notes.push('prometheus-url is not used: metrics builtin measures through the mirroring proxy');
   return {
     plan: {
       name: settings.name ?? service,
@@ -97,24 +97,50 @@ export function resolveConfig({ settings: given, notes: givenNotes }: SettingsSo
         consecutiveBreaches: failFastAfter,
       },
     },
-    prometheus: {
-      url: prometheusUrl,
-      auth: prometheusAuth(settings),
-      tls: {
-        caBundle: settings.prometheusCa,
-        insecureSkipVerify: required(settings, 'prometheusInsecureSkipTlsVerify'),
-      },
-      template,
-      queries,
-      timeoutMs: required(settings, 'prometheusTimeoutMs'),
-      attempts: required(settings, 'prometheusAttempts'),
-    },
+    metrics,
+    ...(metrics === 'prometheus' ? { prometheus: resolvePrometheus(settings, objectives, notes) } : {}),
+    ...(traffic ? { traffic } : {}),
     reporting: {
       comment: required(settings, 'comment'),
       onInconclusive: required(settings, 'onInconclusive'),
       githubToken: settings.githubToken,
     },
     notes,
+  };
+}
+
+/**
+ * With metrics builtin nothing is looked up by namespace or revision, so these only name the versions in
+ * reports; relative objectives compare with the live URL, so they need no live-revision.
+ */
+const BUILTIN_IDENTITY: ExperimentSettings = {
+  namespace: 'local',
+  darkRevision: 'dark',
+  liveRevision: 'live',
+};
+
+function resolvePrometheus(
+  settings: ExperimentSettings,
+  objectives: readonly Objective[],
+  notes: string[],
+): PrometheusConfig {
+  const url = required(settings, 'prometheusUrl', 'http://prometheus.monitoring:9090');
+  const template = required(settings, 'metricTemplate');
+  const queries = settings.queries ?? {};
+  if (template === 'custom') requireCustomQueries(objectives, queries);
+  if (settings.prometheusInsecureSkipTlsVerify)
+    notes.push('TLS certificate verification for Prometheus is off');
+  return {
+    url,
+    auth: prometheusAuth(settings),
+    tls: {
+      caBundle: settings.prometheusCa,
+      insecureSkipVerify: required(settings, 'prometheusInsecureSkipTlsVerify'),
+    },
+    template,
+    queries,
+    timeoutMs: required(settings, 'prometheusTimeoutMs'),
+    attempts: required(settings, 'prometheusAttempts'),
   };
 }
 

@@ -1,7 +1,4 @@
-import { ConfigurationError } from '../core/configuration-error.js';
-import type { ConfigDependencies } from './config-dependencies.js';
-import { parseDuration } from './duration.js';
-import type { ExperimentSettings } from './experiment-settings.js';
+import { type ConfigField, durationAtLeast, field, workflowExpression } from './config-field.js';
 import { parseDnsLabel, parseExperimentName } from './names.js';
 import { objectiveEntries } from './objective-parser.js';
 import {
@@ -13,51 +10,7 @@ import {
   readPemFile,
 } from './prometheus-values.js';
 import { parseBoolean, parseChoice, parseInteger, parseText } from './scalar-values.js';
-
-type SettingKey = keyof ExperimentSettings;
-
-/**
- * One setting: its action input, its place in the experiment file, its default and how to parse it.
- * The single source of truth for input names and defaults (action.yml and the README are checked against it).
- */
-export interface ConfigField<K extends SettingKey = SettingKey> {
-  readonly setting: K;
-  /** The action input, kebab-case. Absent for file-only fields. */
-  readonly input?: string;
-  /** Dotted path in Shadowgate's experiment file. Absent for input-only fields. */
-  readonly file?: string;
-  /**
-   * Applied when neither the inputs nor the file set the value. action.yml must NOT declare it as `default:`,
-   * since a non-empty input overrides the file; the description states it instead.
-   */
-  readonly default?: string;
-  /** The only kind of `default:` action.yml declares: a workflow expression. */
-  readonly actionDefault?: string;
-  readonly description: string;
-  /** `value` is the input's string or the file's YAML value; `at` names it in errors. */
-  readonly parse: (
-    value: unknown,
-    at: string,
-    deps: ConfigDependencies,
-  ) => NonNullable<ExperimentSettings[K]>;
-}
-
-function field<K extends SettingKey>(spec: ConfigField<K>): ConfigField {
-  return spec;
-}
-
-/** `${{ expression }}`, as written in a workflow. */
-function workflowExpression(expression: string): string {
-  return `\${{ ${expression} }}`;
-}
-
-function durationAtLeast(minMs: number, example: string) {
-  return (value: unknown, at: string): number => {
-    const ms = parseDuration(value, at, example);
-    if (ms < minMs) throw new ConfigurationError(at, `must be at least ${minMs / 1000}s`, example);
-    return ms;
-  };
-}
+import { TRAFFIC_FIELDS } from './traffic-fields.js';
 
 export const CONFIG_FIELDS: readonly ConfigField[] = [
   field({
@@ -264,4 +217,5 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
     description: 'Token for the PR comment. Default: the workflow token.',
     parse: (value, at) => parseText(value, at, workflowExpression('github.token')),
   }),
+  ...TRAFFIC_FIELDS,
 ];

@@ -1,11 +1,12 @@
 import type { CommentMode, MetricTemplate } from '../core/config.js';
 import type { ObjectiveEntry } from './objective-parser.js';
+import type { RequestEntry } from './traffic-values.js';
 
 /**
  * What one source (the experiment file, or the inline inputs) says: each value parsed and checked on its own,
  * but not yet merged with the other source, defaulted or checked against other values.
  */
-export interface ExperimentSettings {
+export interface ExperimentSettings extends TrafficSettings {
   readonly name?: string;
   readonly namespace?: string;
   readonly service?: string;
@@ -33,6 +34,28 @@ export interface ExperimentSettings {
   readonly onInconclusive?: 'fail' | 'pass';
   readonly comment?: CommentMode;
   readonly githubToken?: string;
+}
+
+/** Shadowgate's own traffic (traffic-fields.ts): metrics source, local versions, mirroring proxy, load. */
+export interface TrafficSettings {
+  readonly metrics?: 'prometheus' | 'builtin';
+  readonly liveUrl?: string;
+  readonly liveCommand?: string;
+  readonly darkUrl?: string;
+  readonly darkCommand?: string;
+  readonly readyTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+  readonly mirror?: 'builtin' | 'none';
+  readonly mirrorPercent?: number;
+  readonly mirrorUnsafeMethods?: boolean;
+  readonly mirrorPort?: number;
+  readonly loadRate?: number;
+  readonly loadConcurrency?: number;
+  readonly loadUrl?: string;
+  readonly loadMethod?: string;
+  readonly loadHeaders?: Readonly<Record<string, string>>;
+  readonly loadBody?: string;
+  readonly loadRequests?: readonly RequestEntry[];
 }
 
 /** Settings with the notes made while reading them (e.g. how Iter8 fields were mapped). */

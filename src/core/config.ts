@@ -1,4 +1,5 @@
 import type { EvaluationPlan } from './model.js';
+import type { TrafficConfig } from './traffic-config.js';
 
 /** Built-in PromQL template families; `custom` takes the user's own PromQL per metric. */
 export type MetricTemplate = 'istio' | 'knative' | 'knative-legacy' | 'custom';
@@ -42,7 +43,12 @@ export interface ReportingConfig {
 /** A complete, validated experiment: what `main.ts` and `cli.ts` run. */
 export interface ExperimentConfig {
   readonly plan: EvaluationPlan;
-  readonly prometheus: PrometheusConfig;
+  /** `prometheus` reads `prometheus`; `builtin` reads what Shadowgate's mirroring proxy measured. */
+  readonly metrics: 'prometheus' | 'builtin';
+  /** Present exactly when `metrics` is `prometheus`. */
+  readonly prometheus?: PrometheusConfig;
+  /** Shadowgate's own traffic: local versions, mirroring proxy, load generator. */
+  readonly traffic?: TrafficConfig;
   readonly reporting: ReportingConfig;
   /** Human-readable notes about how the input was interpreted (e.g. Iter8 fields mapped), for the log. */
   readonly notes: readonly string[];

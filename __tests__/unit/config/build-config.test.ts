@@ -57,6 +57,25 @@ describe('action inputs', () => {
         'on-inconclusive',
         'github-token',
         'comment',
+        // Shadowgate's own traffic (traffic-fields.ts).
+        'metrics',
+        'live-url',
+        'live-command',
+        'dark-url',
+        'dark-command',
+        'ready-timeout',
+        'request-timeout',
+        'mirror',
+        'mirror-percent',
+        'mirror-unsafe-methods',
+        'mirror-port',
+        'load-rate',
+        'load-concurrency',
+        'load-url',
+        'load-method',
+        'load-headers',
+        'load-body',
+        'load-requests',
       ].sort(),
     );
     expect(ACTION_INPUTS['github-token']?.actionDefault).toBe(`\${{ github.token }}`);
@@ -75,6 +94,14 @@ describe('action inputs', () => {
       'fail-fast-after': '2',
       'on-inconclusive': 'fail',
       comment: 'always',
+      metrics: 'prometheus',
+      'ready-timeout': '30s',
+      'request-timeout': '10s',
+      'mirror-percent': '100',
+      'mirror-unsafe-methods': 'false',
+      'mirror-port': '0',
+      'load-concurrency': '64',
+      'load-method': 'GET',
     });
   });
 });
@@ -103,6 +130,7 @@ describe('buildConfig from inputs only', () => {
         minRequests: 10,
         failFast: { enabled: true, consecutiveBreaches: 2 },
       },
+      metrics: 'prometheus',
       prometheus: {
         url: 'http://prometheus:9090',
         auth: { bearerToken: undefined, basic: undefined, headers: {} },
@@ -172,7 +200,7 @@ describe('buildConfig from inputs only', () => {
   });
 
   it('takes prometheus-ca as PEM text too', () => {
-    expect(build({ ...MINIMAL, 'prometheus-ca': CA_PEM }).prometheus.tls.caBundle).toBe(CA_PEM);
+    expect(build({ ...MINIMAL, 'prometheus-ca': CA_PEM }).prometheus?.tls.caBundle).toBe(CA_PEM);
   });
 
   it('accepts a YAML list of objectives in the input', () => {
@@ -223,22 +251,22 @@ describe('buildConfig with an experiment file', () => {
       queries: 'error-rate: my_error_ratio',
       'prometheus-headers': 'X-Scope-OrgID: team-b',
     });
-    expect(config.prometheus.queries).toMatchObject({
+    expect(config.prometheus?.queries).toMatchObject({
       'error-rate': 'my_error_ratio',
       'queue-depth': expect.any(String),
     });
-    expect(config.prometheus.auth.headers).toEqual({ 'X-Scope-OrgID': 'team-b' });
+    expect(config.prometheus?.auth.headers).toEqual({ 'X-Scope-OrgID': 'team-b' });
   });
 
   it('reads the custom sample with its custom metric', () => {
     const config = build({ experiment: 'custom.yaml' });
-    expect(config.prometheus.template).toBe('custom');
+    expect(config.prometheus?.template).toBe('custom');
     expect(config.plan.objectives.map((objective) => objective.metric.kind)).toEqual([
       'error-rate',
       'latency-percentile',
       'custom',
     ]);
-    expect(config.prometheus.tls.caBundle).toBe(CA_PEM);
+    expect(config.prometheus?.tls.caBundle).toBe(CA_PEM);
   });
 
   it('imports the Iter8 tutorial file, taking the Prometheus URL from the input', () => {
@@ -257,7 +285,7 @@ describe('buildConfig with an experiment file', () => {
       'p95-latency <= 100ms',
       'error-rate <= 1%',
     ]);
-    expect(config.prometheus.template).toBe('knative-legacy');
+    expect(config.prometheus?.template).toBe('knative-legacy');
     expect(config.notes).toContain('Iter8: spec.duration.intervalSeconds 10 → interval 10s');
   });
 
