@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { errors, Pool } from 'undici';
 import type { RequestTemplate } from '../core/traffic-config.js';
+import { splitBaseUrl } from './base-url.js';
 import { LatencyHistogram, type LatencySummary } from './latency-histogram.js';
 import { RequestPicker } from './request-picker.js';
 
@@ -43,6 +44,7 @@ export interface LoadReport {
  */
 export class LoadGenerator {
   private readonly pool: Pool;
+  private readonly prefix: string;
   private readonly picker: RequestPicker;
   private readonly histogram = new LatencyHistogram();
   private readonly statuses = new Map<number, number>();
@@ -62,7 +64,9 @@ export class LoadGenerator {
   constructor(private readonly options: LoadGeneratorOptions) {
     if (!(options.ratePerSecond > 0)) throw new Error('the rate must be positive');
     this.intervalMs = 1000 / options.ratePerSecond;
-    this.pool = new Pool(options.url, { connections: options.concurrency });
+    const { origin, prefix } = splitBaseUrl(options.url);
+    this.pool = new Pool(origin, { connections: options.concurrency });
+    this.prefix = prefix;
     this.picker = new RequestPicker(options.requests, options.seed ?? 1);
   }
 
@@ -107,7 +111,7 @@ export class LoadGenerator {
     const template = this.picker.next();
     try {
       const { statusCode, body } = await this.pool.request({
-        path: template.path,
+        path: this.prefix + template.path,
         method: template.method,
         headers: template.headers,
         body: template.body ?? null,

@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { errors, Pool } from 'undici';
+import { splitBaseUrl } from './base-url.js';
 import { type Answer, MirrorLog } from './mirror-log.js';
 import { isUnsafeMethod, MirrorSampler } from './mirror-sampling.js';
 
@@ -65,16 +66,16 @@ export class MirrorProxy {
     darkFailures: 0,
   };
   private readonly sampler: MirrorSampler;
-  private readonly live: Pool;
-  private readonly dark: Pool;
+  private readonly live: Upstream;
+  private readonly dark: Upstream;
   private readonly server = createServer({ keepAliveTimeout: 30_000 }, (request, response) => {
     this.handle(request, response).catch(() => response.destroy());
   });
 
   private constructor(private readonly options: MirrorProxyOptions) {
     this.sampler = new MirrorSampler(options.percent);
-    this.live = new Pool(options.liveUrl, { connections: 256 });
-    this.dark = new Pool(options.darkUrl, { connections: 256 });
+    this.live = upstream(options.liveUrl);
+    this.dark = upstream(options.darkUrl);
   }
 
   static async start(options: MirrorProxyOptions): Promise<MirrorProxy> {
@@ -96,7 +97,7 @@ export class MirrorProxy {
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    await Promise.all([this.live.close(), this.dark.close()]);
+    await Promise.all([this.live.pool.close(), this.dark.pool.close()]);
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -121,23 +122,28 @@ export class MirrorProxy {
         Array.isArray(requestId) ? requestId[0] : requestId,
       );
     }
-    const upstream = { path, method, headers, body: body ?? null };
-    const live = this.forwardToLive(upstream, response);
+    const forwarded = { path, method, headers, body: body ?? null };
+    const live = this.forwardToLive(forwarded, response);
     if (!mirror) {
       await live;
       return;
     }
     this.stats.mirrored++;
-    const [liveAnswer, darkAnswer] = await Promise.all([live, this.sendToDark(upstream)]);
+    const [liveAnswer, darkAnswer] = await Promise.all([live, this.sendToDark(forwarded)]);
     this.log.append(this.options.now(), liveAnswer, darkAnswer);
   }
 
-  private async forwardToLive(upstream: UpstreamRequest, response: ServerResponse): Promise<Answer> {
+  private async forwardToLive(forwarded: ForwardedRequest, response: ServerResponse): Promise<Answer> {
     const started = performance.now();
     let status = 0;
     try {
-      await this.live.stream(
-        { ...upstream, headersTimeout: this.options.timeoutMs, bodyTimeout: this.options.timeoutMs },
+      await this.live.pool.stream(
+        {
+          ...forwarded,
+          path: this.live.prefix + forwarded.path,
+          headersTimeout: this.options.timeoutMs,
+          bodyTimeout: this.options.timeoutMs,
+        },
         ({ statusCode, headers }) => {
           status = statusCode;
           response.writeHead(statusCode, returnedHeaders(headers));
@@ -153,11 +159,12 @@ export class MirrorProxy {
     }
   }
 
-  private async sendToDark(upstream: UpstreamRequest): Promise<Answer> {
+  private async sendToDark(forwarded: ForwardedRequest): Promise<Answer> {
     const started = performance.now();
     try {
-      const { statusCode, body } = await this.dark.request({
-        ...upstream,
+      const { statusCode, body } = await this.dark.pool.request({
+        ...forwarded,
+        path: this.dark.prefix + forwarded.path,
         headersTimeout: this.options.timeoutMs,
         bodyTimeout: this.options.timeoutMs,
       });
@@ -170,7 +177,17 @@ export class MirrorProxy {
   }
 }
 
-interface UpstreamRequest {
+interface Upstream {
+  readonly pool: Pool;
+  readonly prefix: string;
+}
+
+function upstream(url: string): Upstream {
+  const { origin, prefix } = splitBaseUrl(url);
+  return { pool: new Pool(origin, { connections: 256 }), prefix };
+}
+
+interface ForwardedRequest {
   readonly path: string;
   readonly method: string;
   readonly headers: Record<string, string | string[]>;

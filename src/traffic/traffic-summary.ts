@@ -29,7 +29,7 @@ export function describeMirror(stats: MirrorStats): string {
     stats.unsafeNotMirrored > 0 ? `, ${count(stats.unsafeNotMirrored)} unsafe requests not mirrored` : '';
   return (
     `Mirror: ${count(stats.received)} requests answered by live, ${count(stats.mirrored)} mirrored to dark ` +
-    `(${percent(stats.mirrored, stats.received)})${unsafe}; without a response: live ${count(stats.liveFailures)}, ` +
+    `(${percent(stats.mirrored, stats.received - stats.unsafeNotMirrored)} of those eligible)${unsafe}; without a response: live ${count(stats.liveFailures)}, ` +
     `dark ${count(stats.darkFailures)}`
   );
 }
