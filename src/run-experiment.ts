@@ -6,7 +6,6 @@ import type { ExperimentResult } from './core/result.js';
 import { BuiltinSource } from './metrics/builtin-source.js';
 import { PrometheusSource } from './metrics/prometheus-source.js';
 import { formatProgressLine } from './report/progress-line.js';
-import { startTraffic } from './traffic/traffic-session.js';
 
 export interface RunLog {
   info(line: string): void;
@@ -31,8 +30,13 @@ export async function runExperiment(
     log.info(`Metrics: ${prometheus.description}`);
     await prometheus.preflight(plan, clock.now(), signal);
   }
+  // Loaded only when used: the HTTP client and histograms are most of the bundle's size.
   const traffic = config.traffic
-    ? await startTraffic(config.traffic, { log: info, now: () => clock.now(), ...(signal ? { signal } : {}) })
+    ? await (await import('./traffic/traffic-session.js')).startTraffic(config.traffic, {
+        log: info,
+        now: () => clock.now(),
+        ...(signal ? { signal } : {}),
+      })
     : undefined;
   try {
     let source: MetricsSource | undefined = prometheus;
