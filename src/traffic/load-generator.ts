@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { errors, Pool } from 'undici';
 import type { RequestTemplate } from '../core/traffic-config.js';
 import { splitBaseUrl } from './base-url.js';
+import { discardBody } from './discard-body.js';
 import { LatencyHistogram, type LatencySummary } from './latency-histogram.js';
 import { RequestPicker } from './request-picker.js';
 
@@ -118,7 +119,7 @@ export class LoadGenerator {
         headersTimeout: this.options.timeoutMs,
         bodyTimeout: this.options.timeoutMs,
       });
-      await body.dump({ limit: Number.POSITIVE_INFINITY });
+      await discardBody(body);
       this.statuses.set(statusCode, (this.statuses.get(statusCode) ?? 0) + 1);
     } catch (error) {
       if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError)

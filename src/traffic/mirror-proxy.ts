@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { errors, Pool } from 'undici';
 import { splitBaseUrl } from './base-url.js';
+import { discardBody } from './discard-body.js';
 import { type Answer, MirrorLog } from './mirror-log.js';
 import { isUnsafeMethod, MirrorSampler } from './mirror-sampling.js';
 
@@ -168,7 +169,7 @@ export class MirrorProxy {
         headersTimeout: this.options.timeoutMs,
         bodyTimeout: this.options.timeoutMs,
       });
-      await body.dump({ limit: Number.POSITIVE_INFINITY });
+      await discardBody(body);
       return { status: statusCode, latencyMs: performance.now() - started };
     } catch {
       this.stats.darkFailures++;
