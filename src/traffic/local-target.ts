@@ -116,7 +116,8 @@ async function stopGroup(child: ChildProcess): Promise<void> {
   }
   const exited = new Promise((resolve) => child.once('exit', resolve));
   killGroup(child, 'SIGTERM');
-  const timeout = delay(STOP_GRACE_MS).then(() => 'timeout' as const);
+  // Unreferenced: once the command has exited, this timer must not keep the process alive.
+  const timeout = delay(STOP_GRACE_MS, undefined, { ref: false }).then(() => 'timeout' as const);
   if ((await Promise.race([exited, timeout])) === 'timeout') {
     killGroup(child, 'SIGKILL');
     await exited;
