@@ -13,7 +13,8 @@ import { VERSION } from './version.js';
 
 const USAGE = `Usage: shadowgate run <experiment.yaml> [--report-file report.md] [--result-file result.json]
 
-Evaluates the experiment's objectives against Prometheus and prints the report.
+Evaluates the experiment's objectives (from Prometheus, or measured by Shadowgate's own traffic) and prints
+the report.
 Exit status: 0 pass, 1 fail, 2 inconclusive, 3 usage or configuration error.`;
 
 const EXIT: Record<Verdict, number> = { pass: 0, fail: 1, inconclusive: 2 };

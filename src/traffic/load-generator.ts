@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import { errors, Pool } from 'undici';
+import { Pool } from 'undici';
 import type { RequestTemplate } from '../core/traffic-config.js';
 import { splitBaseUrl } from './base-url.js';
-import { discardBody } from './discard-body.js';
+import { dispatchRequest, type RequestOutcome } from './dispatch-request.js';
 import { LatencyHistogram, type LatencySummary } from './latency-histogram.js';
 import { RequestPicker } from './request-picker.js';
 
@@ -108,25 +108,27 @@ export class LoadGenerator {
     }
   }
 
-  private async send(intendedAt: number): Promise<void> {
+  private send(intendedAt: number): void {
     const template = this.picker.next();
-    try {
-      const { statusCode, body } = await this.pool.request({
+    dispatchRequest(
+      this.pool,
+      {
         path: this.prefix + template.path,
         method: template.method,
         headers: template.headers,
         body: template.body ?? null,
         headersTimeout: this.options.timeoutMs,
         bodyTimeout: this.options.timeoutMs,
-      });
-      await discardBody(body);
-      this.statuses.set(statusCode, (this.statuses.get(statusCode) ?? 0) + 1);
-    } catch (error) {
-      if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError)
-        this.timeouts++;
-      else this.failures++;
-    }
+      },
+      (outcome) => this.complete(intendedAt, outcome),
+    );
+  }
+
+  private complete(intendedAt: number, { status, timedOut }: RequestOutcome): void {
     this.histogram.record(performance.now() - intendedAt);
+    if (status !== 0) this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
+    else if (timedOut) this.timeouts++;
+    else this.failures++;
     this.completed++;
     this.inFlight--;
     if (this.running) this.pump();

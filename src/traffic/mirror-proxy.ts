@@ -1,9 +1,9 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { errors, Pool } from 'undici';
+import { Pool } from 'undici';
 import { splitBaseUrl } from './base-url.js';
-import { discardBody } from './discard-body.js';
+import { dispatchRequest, type ResponseSink } from './dispatch-request.js';
 import { type Answer, MirrorLog } from './mirror-log.js';
 import { isUnsafeMethod, MirrorSampler } from './mirror-sampling.js';
 
@@ -134,47 +134,47 @@ export class MirrorProxy {
     this.log.append(this.options.now(), liveAnswer, darkAnswer);
   }
 
-  private async forwardToLive(forwarded: ForwardedRequest, response: ServerResponse): Promise<Answer> {
+  private forwardToLive(forwarded: ForwardedRequest, response: ServerResponse): Promise<Answer> {
     const started = performance.now();
-    let status = 0;
-    try {
-      await this.live.pool.stream(
-        {
-          ...forwarded,
-          path: this.live.prefix + forwarded.path,
-          headersTimeout: this.options.timeoutMs,
-          bodyTimeout: this.options.timeoutMs,
+    const sink: ResponseSink = {
+      start: (status, headers) => response.writeHead(status, returnedHeaders(headers)),
+      data: (chunk, resume) => {
+        if (response.write(chunk)) return true;
+        response.once('drain', resume);
+        return false;
+      },
+      end: () => response.end(),
+    };
+    return new Promise((resolve) => {
+      dispatchRequest(
+        this.live.pool,
+        this.upstreamOptions(forwarded, this.live.prefix),
+        ({ status, timedOut }) => {
+          if (status === 0) {
+            this.stats.liveFailures++;
+            if (!response.headersSent) response.writeHead(timedOut ? 504 : 502).end();
+            else response.destroy();
+          }
+          resolve({ status, latencyMs: performance.now() - started });
         },
-        ({ statusCode, headers }) => {
-          status = statusCode;
-          response.writeHead(statusCode, returnedHeaders(headers));
-          return response;
-        },
+        sink,
       );
-      return { status, latencyMs: performance.now() - started };
-    } catch (error) {
-      this.stats.liveFailures++;
-      if (!response.headersSent) response.writeHead(isTimeout(error) ? 504 : 502).end();
-      else response.destroy();
-      return { status: 0, latencyMs: performance.now() - started };
-    }
+    });
   }
 
-  private async sendToDark(forwarded: ForwardedRequest): Promise<Answer> {
+  private sendToDark(forwarded: ForwardedRequest): Promise<Answer> {
     const started = performance.now();
-    try {
-      const { statusCode, body } = await this.dark.pool.request({
-        ...forwarded,
-        path: this.dark.prefix + forwarded.path,
-        headersTimeout: this.options.timeoutMs,
-        bodyTimeout: this.options.timeoutMs,
+    return new Promise((resolve) => {
+      dispatchRequest(this.dark.pool, this.upstreamOptions(forwarded, this.dark.prefix), ({ status }) => {
+        if (status === 0) this.stats.darkFailures++;
+        resolve({ status, latencyMs: performance.now() - started });
       });
-      await discardBody(body);
-      return { status: statusCode, latencyMs: performance.now() - started };
-    } catch {
-      this.stats.darkFailures++;
-      return { status: 0, latencyMs: performance.now() - started };
-    }
+    });
+  }
+
+  private upstreamOptions(forwarded: ForwardedRequest, prefix: string) {
+    const { timeoutMs } = this.options;
+    return { ...forwarded, path: prefix + forwarded.path, headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
   }
 }
 
@@ -235,8 +235,4 @@ function returnedHeaders(
       returned[name] = value;
   }
   return returned;
-}
-
-function isTimeout(error: unknown): boolean {
-  return error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError;
 }
