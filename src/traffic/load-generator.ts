@@ -1,8 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { Pool } from 'undici';
 import type { RequestTemplate } from '../core/traffic-config.js';
-import { splitBaseUrl } from './base-url.js';
-import { dispatchRequest, type RequestOutcome } from './dispatch-request.js';
+import type { RequestOutcome } from './dispatch-request.js';
+import { type ConnectionTarget, HttpConnection, serializeRequest } from './http-connection.js';
 import { LatencyHistogram, type LatencySummary } from './latency-histogram.js';
 import { RequestPicker } from './request-picker.js';
 
@@ -44,8 +43,11 @@ export interface LoadReport {
  * stalls therefore shows its stall in every request that had to wait, not in one (no coordinated omission).
  */
 export class LoadGenerator {
-  private readonly pool: Pool;
-  private readonly prefix: string;
+  private readonly target: ConnectionTarget;
+  /** Each template's request, serialised once. */
+  private readonly prepared: Map<RequestTemplate, Buffer>;
+  private readonly idle: HttpConnection[] = [];
+  private readonly connections: HttpConnection[] = [];
   private readonly picker: RequestPicker;
   private readonly histogram = new LatencyHistogram();
   private readonly statuses = new Map<number, number>();
@@ -65,9 +67,22 @@ export class LoadGenerator {
   constructor(private readonly options: LoadGeneratorOptions) {
     if (!(options.ratePerSecond > 0)) throw new Error('the rate must be positive');
     this.intervalMs = 1000 / options.ratePerSecond;
-    const { origin, prefix } = splitBaseUrl(options.url);
-    this.pool = new Pool(origin, { connections: options.concurrency });
-    this.prefix = prefix;
+    const url = new URL(options.url);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new Error(`not an http(s) URL: ${options.url}`);
+    const tls = url.protocol === 'https:';
+    this.target = {
+      host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: Number(url.port || (tls ? 443 : 80)),
+      tls,
+    };
+    const prefix = url.pathname.replace(/\/+$/, '');
+    this.prepared = new Map(
+      options.requests.map((template) => [
+        template,
+        serializeRequest(this.target, { ...template, path: prefix + template.path }),
+      ]),
+    );
     this.picker = new RequestPicker(options.requests, options.seed ?? 1);
   }
 
@@ -84,7 +99,7 @@ export class LoadGenerator {
       this.stoppedAt = performance.now();
       clearTimeout(this.timer);
       if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
-      await this.pool.close();
+      for (const connection of this.connections) connection.close();
     }
     return this.report();
   }
@@ -104,24 +119,22 @@ export class LoadGenerator {
       const intendedAt = this.startedAt + this.sent * this.intervalMs;
       this.sent++;
       this.inFlight++;
-      this.send(intendedAt);
+      this.send(intendedAt, this.idle.pop() ?? this.newConnection());
     }
   }
 
-  private send(intendedAt: number): void {
+  private newConnection(): HttpConnection {
+    const connection = new HttpConnection(this.target, this.options.timeoutMs);
+    this.connections.push(connection);
+    return connection;
+  }
+
+  private send(intendedAt: number, connection: HttpConnection): void {
     const template = this.picker.next();
-    dispatchRequest(
-      this.pool,
-      {
-        path: this.prefix + template.path,
-        method: template.method,
-        headers: template.headers,
-        body: template.body ?? null,
-        headersTimeout: this.options.timeoutMs,
-        bodyTimeout: this.options.timeoutMs,
-      },
-      (outcome) => this.complete(intendedAt, outcome),
-    );
+    connection.send(this.prepared.get(template) as Buffer, template.method === 'HEAD', (outcome) => {
+      this.idle.push(connection);
+      this.complete(intendedAt, outcome);
+    });
   }
 
   private complete(intendedAt: number, { status, timedOut }: RequestOutcome): void {
