@@ -3,8 +3,10 @@
 //  2. cold start of `node dist/index.js` to its first log line (goal ≤ 200 ms under Node 24);
 //  3. overhead of a full evaluate-only run beyond interval × iterations, 10 × 1 s (goal ≤ 1 s),
 //     against a stand-in Prometheus on 127.0.0.1 that answers at once, so only Shadowgate's own time counts.
-// Prints a Markdown table; bench/RESULTS.md keeps the numbers with the date and machine.
-import { spawn } from 'node:child_process';
+//  4. the traffic engine (bench/traffic.ts): load generator vs autocannon and wrk, its CPU per 1,000 requests,
+//     and the latency the mirroring proxy adds (skip with BENCH_TRAFFIC=0).
+// Prints Markdown tables; bench/RESULTS.md keeps the numbers with the date and machine.
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
@@ -148,4 +150,16 @@ try {
   );
 } finally {
   prometheus.close();
+}
+
+if (process.env.BENCH_TRAFFIC !== '0') {
+  const { status } = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'bench/traffic.ts'],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
+  process.exitCode = status ?? 1;
 }

@@ -153,6 +153,8 @@ try {
   const latencies: { rate: number; direct: GeneratorRun; proxied: GeneratorRun }[] = [];
   const proxy = await startProxy(liveUrl, darkUrl);
   try {
+    // The proxy is a long-lived process in a run: warm it (JIT, sockets, its measurement log) before measuring.
+    await generator(proxy.url, 2_000, 5_000);
     for (const rate of [500, 2_000]) {
       const direct = await generator(liveUrl, rate, LATENCY_RUN_MS);
       const proxied = await generator(proxy.url, rate, LATENCY_RUN_MS);
