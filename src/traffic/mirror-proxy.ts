@@ -137,7 +137,12 @@ export class MirrorProxy {
   private forwardToLive(forwarded: ForwardedRequest, response: ServerResponse): Promise<Answer> {
     const started = performance.now();
     const sink: ResponseSink = {
-      start: (status, headers) => response.writeHead(status, returnedHeaders(headers)),
+      start: (status, headers) => {
+        // The head and the first body chunk (usually the whole body) leave in one write.
+        response.cork();
+        process.nextTick(() => response.uncork());
+        response.writeHead(status, returnedHeaders(headers));
+      },
       data: (chunk, resume) => {
         if (response.write(chunk)) return true;
         response.once('drain', resume);
