@@ -5,8 +5,10 @@
 //     against a stand-in Prometheus on 127.0.0.1 that answers at once, so only Shadowgate's own time counts;
 //  4. peak RSS of the action process over 20 cluster runs in a row on one target (bench/repeated-runs.ts:
 //     real API server and Prometheus from the integration tests; goal: flat, last-5 median ≤ first-5 × 1.2).
-//     BENCH_REPEATED_RUNS=0 skips it.
-// Prints a Markdown table; bench/RESULTS.md keeps the numbers with the date and machine.
+//     BENCH_REPEATED_RUNS=0 skips it;
+//  5. the traffic engine (bench/traffic.ts): load generator vs autocannon and wrk, its CPU per 1,000 requests,
+//     and the latency the mirroring proxy adds (skip with BENCH_TRAFFIC=0).
+// Prints Markdown tables; bench/RESULTS.md keeps the numbers with the date and machine.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -182,4 +184,16 @@ try {
   }
 } finally {
   prometheus.close();
+}
+
+if (process.env.BENCH_TRAFFIC !== '0') {
+  const { status } = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'bench/traffic.ts'],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
+  process.exitCode = status ?? 1;
 }

@@ -15,10 +15,10 @@ import { VERSION } from './version.js';
 
 const USAGE = `Usage: shadowgate run <experiment.yaml> [--report-file report.md] [--result-file result.json]
 
-Evaluates the experiment's objectives against Prometheus and prints the report. With a cluster section, first
-deploys the dark version and mirrors traffic to it, using your kubeconfig (KUBECONFIG or ~/.kube/config), and
-restores the cluster afterwards, also on Ctrl-C. The dark version's default suffix is GITHUB_SHA's first 7
-characters; outside CI, set cluster.revisionSuffix.
+Evaluates the experiment's objectives (from Prometheus, or measured by Shadowgate's own traffic) and prints
+the report. With a cluster section, first deploys the dark version and mirrors traffic to it, using your
+kubeconfig (KUBECONFIG or ~/.kube/config), and restores the cluster afterwards, also on Ctrl-C. The dark
+version's default suffix is GITHUB_SHA's first 7 characters; outside CI, set cluster.revisionSuffix.
 Exit status: 0 pass, 1 fail (or the cluster refused a step), 2 inconclusive (or interrupted),
 3 usage or configuration error.`;
 

@@ -1,7 +1,9 @@
 import type { Clock } from './core/clock.js';
 import type { ExperimentConfig } from './core/config.js';
 import { runEvaluation } from './core/evaluation-loop.js';
+import type { MetricsSource } from './core/metrics-source.js';
 import type { ExperimentResult } from './core/result.js';
+import { BuiltinSource } from './metrics/builtin-source.js';
 import { PrometheusSource } from './metrics/prometheus-source.js';
 import { formatProgressLine } from './report/progress-line.js';
 
@@ -12,8 +14,9 @@ export interface RunLog {
 }
 
 /**
- * Evaluates a validated experiment against Prometheus: one preflight round of every query (a query
- * Prometheus rejects fails here, before the run), then the iterations, logging one progress line each.
+ * Runs a validated experiment: starts Shadowgate's own traffic when configured (local versions, mirroring
+ * proxy, load), checks the metrics source (for Prometheus, one preflight round of every query, so a query it
+ * rejects fails here), then runs the iterations, logging one progress line each, and stops the traffic.
  * Shared by the action and the CLI.
  */
 export async function runExperiment(
@@ -27,21 +30,42 @@ export async function runExperiment(
   },
 ): Promise<ExperimentResult> {
   const { clock, log, signal } = deps;
-  const source = new PrometheusSource(config.prometheus, config.plan.target, {
-    log: (line) => log.info(line),
-  });
-  log.info(`Metrics: ${source.description}`);
-  if (deps.preflight !== false) await source.preflight(config.plan, clock.now(), signal);
+  const info = (line: string) => log.info(line);
   const { plan } = config;
-  log.info(
-    `Evaluating ${plan.objectives.length} objective(s) of ${plan.target.namespace}/${plan.target.service}, dark revision ${plan.target.darkRevision}: ${plan.iterations} iteration(s) every ${plan.intervalMs / 1000}s`,
-  );
-  return runEvaluation(plan, {
-    source,
-    clock,
-    ...(signal ? { signal } : {}),
-    onIteration: (iteration, progress) => log.info(formatProgressLine(iteration, progress)),
-  });
+  let prometheus: PrometheusSource | undefined;
+  if (config.prometheus) {
+    prometheus = new PrometheusSource(config.prometheus, plan.target, { log: info });
+    log.info(`Metrics: ${prometheus.description}`);
+    if (deps.preflight !== false) await prometheus.preflight(plan, clock.now(), signal);
+  }
+  // Loaded only when used: the HTTP client and histograms are most of the bundle's size.
+  const traffic = config.traffic
+    ? await (await import('./traffic/traffic-session.js')).startTraffic(config.traffic, {
+        log: info,
+        now: () => clock.now(),
+        ...(signal ? { signal } : {}),
+      })
+    : undefined;
+  try {
+    let source: MetricsSource | undefined = prometheus;
+    if (!source && traffic?.exchanges) {
+      source = new BuiltinSource(traffic.exchanges);
+      log.info(`Metrics: ${source.description}`);
+    }
+    if (!source)
+      throw new Error('no metrics source: the config has neither Prometheus nor the builtin proxy');
+    log.info(
+      `Evaluating ${plan.objectives.length} objective(s) of ${plan.target.namespace}/${plan.target.service}, dark revision ${plan.target.darkRevision}: ${plan.iterations} iteration(s) every ${plan.intervalMs / 1000}s`,
+    );
+    return await runEvaluation(plan, {
+      source,
+      clock,
+      ...(signal ? { signal } : {}),
+      onIteration: (iteration, progress) => log.info(formatProgressLine(iteration, progress)),
+    });
+  } finally {
+    await traffic?.stop();
+  }
 }
 
 /**
@@ -55,6 +79,7 @@ export async function preflightQueries(
   deps: { clock: Clock; log: RunLog; signal?: AbortSignal },
 ): Promise<void> {
   const { plan } = config;
+  if (!config.prometheus) return;
   const target = { ...plan.target, liveRevision: plan.target.liveRevision ?? plan.target.service };
   const source = new PrometheusSource(config.prometheus, target, { log: (line) => deps.log.info(line) });
   await source.preflight({ ...plan, target }, deps.clock.now(), deps.signal);

@@ -3,12 +3,12 @@ import type { ExperimentConfig } from './core/config.js';
 
 /** Every credential a config carries, to be masked before anything is logged. */
 export function configSecrets(config: ExperimentConfig): string[] {
-  const { auth } = config.prometheus;
+  const auth = config.prometheus?.auth;
   const kubeconfig = config.cluster?.kubeconfig;
   return nonEmpty([
-    auth.bearerToken,
-    auth.basic?.password,
-    ...Object.values(auth.headers),
+    auth?.bearerToken,
+    auth?.basic?.password,
+    ...Object.values(auth?.headers ?? {}),
     config.reporting.githubToken,
     ...(kubeconfig?.kind === 'inline' ? kubeconfigSecrets(kubeconfig.yaml) : []),
   ]);

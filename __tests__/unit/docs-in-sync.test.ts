@@ -45,12 +45,17 @@ describe('action.yml and README', () => {
   it('the experiment file schema declares every path the config layer reads', () => {
     interface SchemaNode {
       properties?: Record<string, SchemaNode>;
+      $ref?: string;
+      $defs?: Record<string, SchemaNode>;
     }
     const schema = JSON.parse(readFileSync('schema/experiment.schema.json', 'utf8')) as SchemaNode;
+    // Shared shapes (e.g. traffic.live and traffic.dark) are `$ref: '#/$defs/<name>'`.
+    const resolved = (node: SchemaNode | undefined) =>
+      node?.$ref?.startsWith('#/$defs/') ? schema.$defs?.[node.$ref.slice('#/$defs/'.length)] : node;
     const paths = CONFIG_FIELDS.flatMap(({ file }) => (file === undefined ? [] : [file]));
     const missing = paths.filter((path) => {
       let node: SchemaNode | undefined = schema;
-      for (const key of path.split('.')) node = node?.properties?.[key];
+      for (const key of path.split('.')) node = resolved(node?.properties?.[key]);
       return node === undefined;
     });
     expect(missing).toEqual([]);

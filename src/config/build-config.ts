@@ -1,5 +1,5 @@
 import { REQUEST_COUNT } from '../core/builtin-metrics.js';
-import type { ExperimentConfig, PrometheusAuth } from '../core/config.js';
+import type { ExperimentConfig, PrometheusAuth, PrometheusConfig } from '../core/config.js';
 import { ConfigurationError } from '../core/configuration-error.js';
 import type { Objective } from '../core/model.js';
 import { EXPERIMENT_INPUT, readActionInputs } from './action-inputs.js';
@@ -10,6 +10,7 @@ import type { ExperimentSettings, SettingsSource } from './experiment-settings.j
 import { isBuiltInMetricName } from './metric-name.js';
 import { parseObjectiveEntries } from './objective-parser.js';
 import { derivedDarkRevision, resolveCluster } from './resolve-cluster.js';
+import { resolveTraffic } from './resolve-traffic.js';
 
 type SettingKey = keyof ExperimentSettings;
 
@@ -69,7 +70,8 @@ export function resolveConfig(
   { settings: given, notes: givenNotes }: SettingsSource,
   commitSha?: string,
 ): ExperimentConfig {
-  const settings = withDefaults(given);
+  const metrics = withDefaults(given).metrics ?? 'prometheus';
+  const settings = withDefaults(metrics === 'builtin' ? { ...BUILTIN_IDENTITY, ...given } : given);
   const notes = [...givenNotes];
   const namespace = required(settings, 'namespace', 'default');
   const service = required(settings, 'service', 'checkout');
@@ -78,15 +80,13 @@ export function resolveConfig(
     derivedDarkRevision(cluster, settings, service) ?? required(settings, 'darkRevision', 'checkout-00002');
   // A deployed dark version's live counterpart is found in the cluster at deploy time.
   const liveDiscovered = cluster !== undefined && cluster.target.kind !== 'existing';
-  const prometheusUrl = required(settings, 'prometheusUrl', 'http://prometheus.monitoring:9090');
-  const template = required(settings, 'metricTemplate');
   const queries = settings.queries ?? {};
   const objectives = resolveObjectives(settings, queries, liveDiscovered);
   const { liveRevision } = settings;
   if (liveRevision !== undefined && liveRevision === darkRevision) {
     throw new ConfigurationError('live-revision', 'must differ from dark-revision', 'checkout-00001');
   }
-  if (template === 'custom') requireCustomQueries(objectives, queries);
+  const traffic = resolveTraffic({ ...settings, metrics }, objectives);
   const iterations = required(settings, 'iterations');
   const failFastAfter = required(settings, 'failFastAfter');
   if (settings.failFast && failFastAfter > iterations) {
@@ -94,8 +94,8 @@ export function resolveConfig(
       `fail-fast-after ${failFastAfter} exceeds iterations ${iterations}, so the run never stops early`,
     );
   }
-  if (settings.prometheusInsecureSkipTlsVerify)
-    notes.push('TLS certificate verification for Prometheus is off');
+  if (metrics === 'builtin' && settings.prometheusUrl !== undefined)
+    notes.push('prometheus-url is not used: metrics builtin measures through the mirroring proxy');
   return {
     plan: {
       name: settings.name ?? service,
@@ -109,18 +109,9 @@ export function resolveConfig(
         consecutiveBreaches: failFastAfter,
       },
     },
-    prometheus: {
-      url: prometheusUrl,
-      auth: prometheusAuth(settings),
-      tls: {
-        caBundle: settings.prometheusCa,
-        insecureSkipVerify: required(settings, 'prometheusInsecureSkipTlsVerify'),
-      },
-      template,
-      queries,
-      timeoutMs: required(settings, 'prometheusTimeoutMs'),
-      attempts: required(settings, 'prometheusAttempts'),
-    },
+    metrics,
+    ...(metrics === 'prometheus' ? { prometheus: resolvePrometheus(settings, objectives, notes) } : {}),
+    ...(traffic ? { traffic } : {}),
     reporting: {
       comment: required(settings, 'comment'),
       onInconclusive: required(settings, 'onInconclusive'),
@@ -128,6 +119,41 @@ export function resolveConfig(
     },
     ...(cluster === undefined ? {} : { cluster }),
     notes,
+  };
+}
+
+/**
+ * With metrics builtin nothing is looked up by namespace or revision, so these only name the versions in
+ * reports; relative objectives compare with the live URL, so they need no live-revision.
+ */
+const BUILTIN_IDENTITY: ExperimentSettings = {
+  namespace: 'local',
+  darkRevision: 'dark',
+  liveRevision: 'live',
+};
+
+function resolvePrometheus(
+  settings: ExperimentSettings,
+  objectives: readonly Objective[],
+  notes: string[],
+): PrometheusConfig {
+  const url = required(settings, 'prometheusUrl', 'http://prometheus.monitoring:9090');
+  const template = required(settings, 'metricTemplate');
+  const queries = settings.queries ?? {};
+  if (template === 'custom') requireCustomQueries(objectives, queries);
+  if (settings.prometheusInsecureSkipTlsVerify)
+    notes.push('TLS certificate verification for Prometheus is off');
+  return {
+    url,
+    auth: prometheusAuth(settings),
+    tls: {
+      caBundle: settings.prometheusCa,
+      insecureSkipVerify: required(settings, 'prometheusInsecureSkipTlsVerify'),
+    },
+    template,
+    queries,
+    timeoutMs: required(settings, 'prometheusTimeoutMs'),
+    attempts: required(settings, 'prometheusAttempts'),
   };
 }
 

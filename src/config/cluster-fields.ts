@@ -116,7 +116,7 @@ export const CLUSTER_FIELDS: readonly ConfigField[] = [
     file: 'cluster.mirrorPercent',
     default: '100',
     description:
-      "Share of live requests copied to the dark version, above 0 and at most 100. Default: 100: users never see the copy's response, and every request is a sample; lower it when the dark version's dependencies cannot take the full load.",
+      "Share of live requests copied to the dark version (by the Istio or Gateway API mirror, or the builtin proxy), above 0 and at most 100. Default: 100: users never see the copy's response, and every request is a sample; lower it when the dark version's dependencies cannot take the full load.",
     parse: parseMirrorPercent,
   }),
   field({
@@ -149,5 +149,8 @@ export const CLUSTER_FIELDS: readonly ConfigField[] = [
 
 /** The settings that belong to the cluster side: any of them given turns it on. */
 export const CLUSTER_SETTINGS: ReadonlySet<keyof ClusterSettings> = new Set(
-  CLUSTER_FIELDS.map(({ setting }) => setting as keyof ClusterSettings),
+  CLUSTER_FIELDS.map(({ setting }) => setting as keyof ClusterSettings).filter(
+    // mirror-percent also sets the builtin proxy's share, so on its own it does not turn the cluster side on.
+    (setting) => setting !== 'mirrorPercent',
+  ),
 );

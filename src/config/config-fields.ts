@@ -11,6 +11,7 @@ import {
   readPemFile,
 } from './prometheus-values.js';
 import { parseBoolean, parseChoice, parseInteger, parseText } from './scalar-values.js';
+import { TRAFFIC_FIELDS } from './traffic-fields.js';
 
 export const CONFIG_FIELDS: readonly ConfigField[] = [
   field({
@@ -219,4 +220,5 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
     parse: (value, at) => parseText(value, at, workflowExpression('github.token')),
   }),
   ...CLUSTER_FIELDS,
+  ...TRAFFIC_FIELDS,
 ];

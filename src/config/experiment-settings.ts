@@ -1,12 +1,13 @@
 import type { IstioRouterConfig, KubeconfigSource } from '../core/cluster-config.js';
 import type { CommentMode, MetricTemplate } from '../core/config.js';
 import type { ObjectiveEntry } from './objective-parser.js';
+import type { RequestEntry } from './traffic-values.js';
 
 /**
  * What one source (the experiment file, or the inline inputs) says: each value parsed and checked on its own,
  * but not yet merged with the other source, defaulted or checked against other values.
  */
-export interface ExperimentSettings extends ClusterSettings {
+export interface ExperimentSettings extends ClusterSettings, TrafficSettings {
   readonly name?: string;
   readonly namespace?: string;
   readonly service?: string;
@@ -55,6 +56,28 @@ export interface ClusterSettings {
   readonly readyTimeoutMs?: number;
   readonly leaseTimeoutMs?: number;
   readonly promote?: boolean;
+}
+
+/** Shadowgate's own traffic (traffic-fields.ts): metrics source, local versions, mirroring proxy, load. */
+export interface TrafficSettings {
+  readonly metrics?: 'prometheus' | 'builtin';
+  readonly liveUrl?: string;
+  readonly liveCommand?: string;
+  readonly darkUrl?: string;
+  readonly darkCommand?: string;
+  readonly startTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+  /** The share is `mirrorPercent`, one setting with the cluster's mirror. */
+  readonly mirror?: 'builtin' | 'none';
+  readonly mirrorUnsafeMethods?: boolean;
+  readonly mirrorPort?: number;
+  readonly loadRate?: number;
+  readonly loadConcurrency?: number;
+  readonly loadUrl?: string;
+  readonly loadMethod?: string;
+  readonly loadHeaders?: Readonly<Record<string, string>>;
+  readonly loadBody?: string;
+  readonly loadRequests?: readonly RequestEntry[];
 }
 
 /** Settings with the notes made while reading them (e.g. how Iter8 fields were mapped). */

@@ -1,5 +1,6 @@
 import type { ClusterConfig } from './cluster-config.js';
 import type { EvaluationPlan } from './model.js';
+import type { TrafficConfig } from './traffic-config.js';
 
 /** Built-in PromQL template families; `custom` takes the user's own PromQL per metric. */
 export type MetricTemplate = 'istio' | 'knative' | 'knative-legacy' | 'custom';
@@ -43,7 +44,12 @@ export interface ReportingConfig {
 /** A complete, validated experiment: what `main.ts` and `cli.ts` run. */
 export interface ExperimentConfig {
   readonly plan: EvaluationPlan;
-  readonly prometheus: PrometheusConfig;
+  /** `prometheus` reads `prometheus`; `builtin` reads what Shadowgate's mirroring proxy measured. */
+  readonly metrics: 'prometheus' | 'builtin';
+  /** Present exactly when `metrics` is `prometheus`. */
+  readonly prometheus?: PrometheusConfig;
+  /** Shadowgate's own traffic: local versions, mirroring proxy, load generator. */
+  readonly traffic?: TrafficConfig;
   readonly reporting: ReportingConfig;
   /**
    * Deploying and mirroring to the dark version; absent when the run only evaluates one already receiving

@@ -73,6 +73,24 @@ describe('action inputs', () => {
         'ready-timeout',
         'lease-timeout',
         'promote',
+        // Shadowgate's own traffic (traffic-fields.ts).
+        'metrics',
+        'live-url',
+        'live-command',
+        'dark-url',
+        'dark-command',
+        'start-timeout',
+        'request-timeout',
+        'mirror',
+        'mirror-unsafe-methods',
+        'mirror-port',
+        'load-rate',
+        'load-concurrency',
+        'load-url',
+        'load-method',
+        'load-headers',
+        'load-body',
+        'load-requests',
       ].sort(),
     );
     expect(ACTION_INPUTS['github-token']?.actionDefault).toBe(`\${{ github.token }}`);
@@ -98,6 +116,13 @@ describe('action inputs', () => {
       'ready-timeout': '5m',
       'lease-timeout': '10m',
       promote: 'false',
+      metrics: 'prometheus',
+      'start-timeout': '30s',
+      'request-timeout': '10s',
+      'mirror-unsafe-methods': 'false',
+      'mirror-port': '0',
+      'load-concurrency': '64',
+      'load-method': 'GET',
     });
   });
 });
@@ -126,6 +151,7 @@ describe('buildConfig from inputs only', () => {
         minRequests: 10,
         failFast: { enabled: true, consecutiveBreaches: 2 },
       },
+      metrics: 'prometheus',
       prometheus: {
         url: 'http://prometheus:9090',
         auth: { bearerToken: undefined, basic: undefined, headers: {} },
@@ -195,7 +221,7 @@ describe('buildConfig from inputs only', () => {
   });
 
   it('takes prometheus-ca as PEM text too', () => {
-    expect(build({ ...MINIMAL, 'prometheus-ca': CA_PEM }).prometheus.tls.caBundle).toBe(CA_PEM);
+    expect(build({ ...MINIMAL, 'prometheus-ca': CA_PEM }).prometheus?.tls.caBundle).toBe(CA_PEM);
   });
 
   it('accepts a YAML list of objectives in the input', () => {
@@ -246,22 +272,22 @@ describe('buildConfig with an experiment file', () => {
       queries: 'error-rate: my_error_ratio',
       'prometheus-headers': 'X-Scope-OrgID: team-b',
     });
-    expect(config.prometheus.queries).toMatchObject({
+    expect(config.prometheus?.queries).toMatchObject({
       'error-rate': 'my_error_ratio',
       'queue-depth': expect.any(String),
     });
-    expect(config.prometheus.auth.headers).toEqual({ 'X-Scope-OrgID': 'team-b' });
+    expect(config.prometheus?.auth.headers).toEqual({ 'X-Scope-OrgID': 'team-b' });
   });
 
   it('reads the custom sample with its custom metric', () => {
     const config = build({ experiment: 'custom.yaml' });
-    expect(config.prometheus.template).toBe('custom');
+    expect(config.prometheus?.template).toBe('custom');
     expect(config.plan.objectives.map((objective) => objective.metric.kind)).toEqual([
       'error-rate',
       'latency-percentile',
       'custom',
     ]);
-    expect(config.prometheus.tls.caBundle).toBe(CA_PEM);
+    expect(config.prometheus?.tls.caBundle).toBe(CA_PEM);
   });
 
   it('imports the Iter8 tutorial file, taking the Prometheus URL from the input', () => {
@@ -280,7 +306,7 @@ describe('buildConfig with an experiment file', () => {
       'p95-latency <= 100ms',
       'error-rate <= 1%',
     ]);
-    expect(config.prometheus.template).toBe('knative-legacy');
+    expect(config.prometheus?.template).toBe('knative-legacy');
     expect(config.notes).toContain('Iter8: spec.duration.intervalSeconds 10 → interval 10s');
   });
 

@@ -1,0 +1,126 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+// The README's main command path: `shadowgate run` (dist/cli.js) on the local demo samples, with builtin traffic
+// and metrics: it starts samples/app twice, mirrors generated load, judges dark and stops everything.
+
+interface Run {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function cli(...args: string[]): Promise<Run> {
+  const child = spawn(process.execPath, ['dist/cli.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve) => child.once('exit', (status) => resolve({ status, stdout, stderr })));
+}
+
+/** Whether anything still answers at `url`. */
+function answers(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = request(url, { timeout: 1000 }, (response) => {
+      response.resume();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+    probe.once('timeout', () => probe.destroy());
+    probe.end();
+  });
+}
+
+/** The URLs of the versions the run said it started. */
+function startedUrls(stderr: string): string[] {
+  return [...stderr.matchAll(/^Started the (?:live|dark) version: .* waiting for (http:\S+)$/gm)].map(
+    (match) => match[1] as string,
+  );
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'shadowgate-local-'));
+});
+
+describe('shadowgate run on builtin traffic', () => {
+  it('fails the regressed dark version of the demo (exit 1), then stops what it started', async () => {
+    const { status, stdout, stderr } = await cli('run', 'samples/demo/experiment.yaml');
+    expect(status, stderr).toBe(1);
+    expect(stdout).toMatch(/Metrics: builtin \(measured by the mirroring proxy\)/);
+    expect(stdout).toMatch(/Verdict: FAIL - .*p95-latency [\d.]+ ms, limit < 100 ms/);
+    expect(stdout).toMatch(/error-rate < 1% +[\d.]+% +- +< 1% +✗ breached/);
+    expect(stderr).toMatch(/^Mirroring proxy on http:\/\/127\.0\.0\.1:\d+: every request to live/m);
+    expect(stderr).toMatch(/^\[1\/8\] mean-latency/m);
+    expect(stderr).toMatch(/^Load: [\d,]+ requests in [\d.]+s \(/m);
+    expect(stderr).toMatch(
+      /^Mirror: [\d,]+ requests answered by live, [\d,]+ mirrored to dark \(100\.0% of those eligible\)/m,
+    );
+    const urls = startedUrls(stderr);
+    expect(urls).toHaveLength(2);
+    for (const url of urls) expect(await answers(url), url).toBe(false);
+  });
+
+  it('passes the second sample, whose dark version is as good as live (exit 0)', async () => {
+    const { status, stdout, stderr } = await cli('run', 'samples/demo/pass.yaml');
+    expect(status, stderr).toBe(0);
+    expect(stdout).toMatch(/Verdict: PASS - all 5 objectives met/);
+    expect(stderr).toMatch(/unsafe requests not mirrored/);
+  });
+
+  it('exits 3 naming dark-command when the dark version exits before answering, quoting its output', async () => {
+    const file = join(dir, 'crashing-dark.yaml');
+    await writeFile(
+      file,
+      [
+        'apiVersion: shadowgate.dev/v1alpha1',
+        'kind: Experiment',
+        'target: {service: checkout}',
+        'metrics: builtin',
+        'traffic:',
+        `  live: {command: "'${process.execPath}' samples/app/server.mjs"}`,
+        `  dark: {command: "'${process.execPath}' -e \\"console.error('port already taken'); process.exit(7)\\""}`,
+        '  load: {rate: 10}',
+        'objectives: [p95-latency < 100ms]',
+        'evaluation: {interval: 1s, iterations: 1}',
+      ].join('\n'),
+    );
+    const { status, stderr } = await cli('run', file);
+    expect(status).toBe(3);
+    expect(stderr).toMatch(
+      /^Invalid dark-command: the command exited with status 7 before answering; its last output:/m,
+    );
+    expect(stderr).toMatch(/port already taken/);
+    // live had been started; it is stopped again.
+    const urls = startedUrls(stderr);
+    for (const url of urls) expect(await answers(url), url).toBe(false);
+  });
+
+  it('is inconclusive (exit 2), never a pass, when no traffic reaches the proxy', async () => {
+    const file = join(dir, 'no-load.yaml');
+    await writeFile(
+      file,
+      [
+        'apiVersion: shadowgate.dev/v1alpha1',
+        'kind: Experiment',
+        'target: {service: checkout}',
+        'metrics: builtin',
+        `traffic: {live: {command: "'${process.execPath}' samples/app/server.mjs"}, dark: {command: "'${process.execPath}' samples/app/server.mjs"}}`,
+        'objectives: [p95-latency < 100ms, error-rate < 1%]',
+        'evaluation: {interval: 1s, iterations: 2}',
+      ].join('\n'),
+    );
+    const { status, stdout } = await cli('run', file);
+    expect(status).toBe(2);
+    expect(stdout).toMatch(/Verdict: INCONCLUSIVE/);
+  });
+});

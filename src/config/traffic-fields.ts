@@ -1,0 +1,161 @@
+import { parseMirrorPercent } from './cluster-values.js';
+import { type ConfigField, durationAtLeast, field } from './config-field.js';
+import { parseHeaders } from './prometheus-values.js';
+import { parseBoolean, parseChoice, parseInteger, parseText } from './scalar-values.js';
+import {
+  parseBody,
+  parseMethod,
+  parsePositiveNumber,
+  parseRequests,
+  parseTargetUrl,
+} from './traffic-values.js';
+
+/** Shadowgate's own traffic: where metrics come from, local versions, the mirroring proxy and the load. */
+export const TRAFFIC_FIELDS: readonly ConfigField[] = [
+  field({
+    setting: 'metrics',
+    input: 'metrics',
+    file: 'metrics',
+    default: 'prometheus',
+    description:
+      "Where the objectives' metrics come from: prometheus, or builtin (measured by Shadowgate's mirroring proxy, no Prometheus needed). Default: prometheus.",
+    parse: (value, at) => parseChoice(value, at, ['prometheus', 'builtin']),
+  }),
+  field({
+    setting: 'liveUrl',
+    input: 'live-url',
+    file: 'traffic.live.url',
+    description:
+      'Base URL of the live version, for mirror builtin (e.g. http://127.0.0.1:8080). With live-command, where the command listens.',
+    parse: parseTargetUrl,
+  }),
+  field({
+    setting: 'liveCommand',
+    input: 'live-command',
+    file: 'traffic.live.command',
+    description:
+      'Shell command that starts the live version (stopped after the run). Without live-url it gets a free port in $PORT.',
+    parse: (value, at) => parseText(value, at, 'node server.js'),
+  }),
+  field({
+    setting: 'darkUrl',
+    input: 'dark-url',
+    file: 'traffic.dark.url',
+    description:
+      'Base URL of the dark version, for mirror builtin. With dark-command, where the command listens.',
+    parse: parseTargetUrl,
+  }),
+  field({
+    setting: 'darkCommand',
+    input: 'dark-command',
+    file: 'traffic.dark.command',
+    description:
+      'Shell command that starts the dark version, e.g. `docker run --rm -p 8081:8080 shop/checkout:pr-42`. Without dark-url it gets a free port in $PORT.',
+    parse: (value, at) => parseText(value, at, 'node server.js'),
+  }),
+  field({
+    setting: 'startTimeoutMs',
+    input: 'start-timeout',
+    file: 'traffic.startTimeout',
+    default: '30s',
+    description: 'How long a started version may take to answer HTTP (any status below 500). Default: 30s.',
+    parse: durationAtLeast(1000, '30s'),
+  }),
+  field({
+    setting: 'requestTimeoutMs',
+    input: 'request-timeout',
+    file: 'traffic.requestTimeout',
+    default: '10s',
+    description:
+      'Timeout of one request sent by the load generator or the mirroring proxy; a timeout counts as an error. Default: 10s.',
+    parse: durationAtLeast(100, '10s'),
+  }),
+  field({
+    setting: 'mirror',
+    input: 'mirror',
+    file: 'traffic.mirror.mode',
+    description:
+      'builtin: a proxy on 127.0.0.1 forwards every request to live-url and copies mirror-percent of them to dark-url; none: no proxy. Default: builtin with metrics builtin, else none.',
+    parse: (value, at) => parseChoice(value, at, ['builtin', 'none']),
+  }),
+  // The builtin proxy's share is the `mirror-percent` input (cluster-fields.ts): one setting for every mirror.
+  field({
+    setting: 'mirrorPercent',
+    file: 'traffic.mirror.percent',
+    description:
+      'Share of live requests the builtin proxy copies to the dark version, above 0 and at most 100.',
+    parse: parseMirrorPercent,
+  }),
+  field({
+    setting: 'mirrorUnsafeMethods',
+    input: 'mirror-unsafe-methods',
+    file: 'traffic.mirror.unsafeMethods',
+    default: 'false',
+    description:
+      'Also mirror POST, PUT, PATCH and DELETE (the dark version then repeats their side effects). Default: false.',
+    parse: parseBoolean,
+  }),
+  field({
+    setting: 'mirrorPort',
+    input: 'mirror-port',
+    file: 'traffic.mirror.port',
+    default: '0',
+    description:
+      'Port of the mirroring proxy on 127.0.0.1, for pointing your own tests at it; 0 picks a free one. Default: 0.',
+    parse: (value, at) => parseInteger(value, at, 0, 65_535),
+  }),
+  field({
+    setting: 'loadRate',
+    input: 'load-rate',
+    file: 'traffic.load.rate',
+    description:
+      'Requests per second the built-in load generator sends for the whole run (open model: a constant arrival rate). Without it, no load is generated.',
+    parse: (value, at) => parsePositiveNumber(value, at, 1_000_000, '50'),
+  }),
+  field({
+    setting: 'loadConcurrency',
+    input: 'load-concurrency',
+    file: 'traffic.load.concurrency',
+    default: '64',
+    description:
+      'Most load requests in flight (and connections); beyond it requests wait, and the wait counts in their latency. Default: 64.',
+    parse: (value, at) => parseInteger(value, at, 1, 10_000),
+  }),
+  field({
+    setting: 'loadUrl',
+    input: 'load-url',
+    file: 'traffic.load.url',
+    description: 'Where the load goes, e.g. an ingress URL. Default: the mirroring proxy.',
+    parse: parseTargetUrl,
+  }),
+  field({
+    setting: 'loadMethod',
+    input: 'load-method',
+    file: 'traffic.load.method',
+    default: 'GET',
+    description: 'HTTP method of load requests that do not set their own. Default: GET.',
+    parse: parseMethod,
+  }),
+  field({
+    setting: 'loadHeaders',
+    input: 'load-headers',
+    file: 'traffic.load.headers',
+    description: 'Headers of every load request, one `Name: value` per line.',
+    parse: parseHeaders,
+  }),
+  field({
+    setting: 'loadBody',
+    input: 'load-body',
+    file: 'traffic.load.body',
+    description: 'Body of load requests that do not set their own.',
+    parse: parseBody,
+  }),
+  field({
+    setting: 'loadRequests',
+    input: 'load-requests',
+    file: 'traffic.load.requests',
+    description:
+      'Weighted requests to send: a YAML list (`- GET /products`, `- {method: POST, path: /cart, body: ..., weight: 0.2}`) or a file with one, or with one request per line. Default: GET /.',
+    parse: parseRequests,
+  }),
+];

@@ -1,0 +1,25 @@
+import type { TimeWindow } from './model.js';
+
+/** What one side (live or dark) answered to each request of a sample, column by column. */
+export interface SideSample {
+  /** HTTP status per request; 0 when no response came (connection error or timeout). */
+  readonly statuses: ArrayLike<number>;
+  /** Milliseconds from sending the request to the end of the response (or of the failure). */
+  readonly latenciesMs: ArrayLike<number>;
+}
+
+/**
+ * Mirrored requests whose live and dark answers were both measured: the same requests, so the two samples
+ * are paired. Index i of `live` and of `dark` is the same request.
+ */
+export interface MirroredSample {
+  readonly count: number;
+  readonly live: SideSample;
+  readonly dark: SideSample;
+}
+
+/** The measurements of Shadowgate's own mirroring proxy, read by the builtin metrics source. */
+export interface MirroredExchanges {
+  /** The mirrored requests whose both sides completed within the window (epoch ms, both ends inclusive). */
+  within(window: TimeWindow): MirroredSample;
+}

@@ -1,0 +1,88 @@
+import type { MetricQuery, MetricReading, MetricsSource } from '../core/metrics-source.js';
+import type { MirroredExchanges, SideSample } from '../core/mirrored-exchanges.js';
+import type { TimeWindow, Version } from '../core/model.js';
+
+/**
+ * Reads the plan's metrics from what Shadowgate's mirroring proxy measured. Both versions are read over the
+ * same mirrored requests (dark's answers and live's answers to them), so relative objectives compare paired
+ * samples. Percentiles are exact (nearest rank over every response), not interpolated within buckets.
+ *
+ * - `request-count`: mirrored requests whose both answers completed in the window;
+ * - `error-rate`: the share answered 5xx or not at all (connection error, timeout);
+ * - `mean-latency`, `pNN-latency`: over the requests that got a response, whatever its status.
+ */
+export class BuiltinSource implements MetricsSource {
+  readonly description = 'builtin (measured by the mirroring proxy)';
+  private readonly sorted = new Map<Version, { readonly window: string; readonly latencies: Float64Array }>();
+
+  constructor(private readonly exchanges: MirroredExchanges) {}
+
+  async read({ metric, version, window }: MetricQuery): Promise<MetricReading> {
+    const sample = this.exchanges.within(window);
+    const side = version === 'live' ? sample.live : sample.dark;
+    switch (metric.kind) {
+      case 'request-count':
+        return { status: 'ok', value: sample.count };
+      case 'error-rate':
+        return sample.count === 0 ? noRequests(version) : { status: 'ok', value: errorShare(side) };
+      case 'mean-latency':
+      case 'latency-percentile': {
+        const sorted = this.sortedLatencies(side, version, window);
+        if (sorted.length === 0) {
+          return sample.count === 0
+            ? noRequests(version)
+            : { status: 'no-data', reason: `no ${version} request got a response in the window` };
+        }
+        const value =
+          metric.kind === 'mean-latency'
+            ? mean(sorted)
+            : nearestRank(sorted, metric.percentile ?? Number.NaN);
+        return { status: 'ok', value };
+      }
+      case 'custom':
+        return {
+          status: 'no-data',
+          reason: `the builtin source measures latency, error-rate and request-count, not ${metric.id}`,
+        };
+    }
+  }
+
+  /** Latencies of the requests that got a response, sorted; kept for the other metrics of the same iteration. */
+  private sortedLatencies(side: SideSample, version: Version, window: TimeWindow): Float64Array {
+    const key = `${window.start} ${window.end}`;
+    const cached = this.sorted.get(version);
+    if (cached?.window === key) return cached.latencies;
+    const answered: number[] = [];
+    for (let i = 0; i < side.statuses.length; i++) {
+      if (side.statuses[i] !== 0) answered.push(side.latenciesMs[i] as number);
+    }
+    const latencies = Float64Array.from(answered).sort();
+    this.sorted.set(version, { window: key, latencies });
+    return latencies;
+  }
+}
+
+function noRequests(version: Version): MetricReading {
+  return { status: 'no-data', reason: `no mirrored request to ${version} completed in the window` };
+}
+
+function errorShare({ statuses }: SideSample): number {
+  let errors = 0;
+  for (let i = 0; i < statuses.length; i++) {
+    const status = statuses[i] as number;
+    if (status === 0 || status >= 500) errors++;
+  }
+  return errors / statuses.length;
+}
+
+function mean(values: Float64Array): number {
+  let sum = 0;
+  for (const value of values) sum += value;
+  return sum / values.length;
+}
+
+/** The nearest-rank percentile: the smallest value with at least p% of the sample at or below it. */
+export function nearestRank(sorted: ArrayLike<number>, percentile: number): number {
+  const rank = Math.ceil((percentile / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
+}

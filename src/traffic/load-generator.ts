@@ -1,0 +1,167 @@
+import { performance } from 'node:perf_hooks';
+import type { RequestTemplate } from '../core/traffic-config.js';
+import type { RequestOutcome } from './dispatch-request.js';
+import { type ConnectionTarget, HttpConnection, serializeRequest } from './http-connection.js';
+import { LatencyHistogram, type LatencySummary } from './latency-histogram.js';
+import { RequestPicker } from './request-picker.js';
+
+export interface LoadGeneratorOptions {
+  /** Base URL; each request's path is appended to it. */
+  readonly url: string;
+  readonly ratePerSecond: number;
+  /** Most requests in flight at once (and connections opened). */
+  readonly concurrency: number;
+  readonly requests: readonly RequestTemplate[];
+  readonly timeoutMs: number;
+  /** Seeds the choice among weighted requests, so a re-run sends the same sequence. */
+  readonly seed?: number;
+}
+
+export interface LoadReport {
+  readonly ratePerSecond: number;
+  readonly durationMs: number;
+  /** Requests whose send time had come by the end. */
+  readonly scheduled: number;
+  readonly sent: number;
+  /** Scheduled but never sent: the concurrency cap was reached and the backlog never drained. */
+  readonly unsent: number;
+  readonly completed: number;
+  /** Responses by HTTP status. */
+  readonly statuses: ReadonlyMap<number, number>;
+  readonly timeouts: number;
+  /** Connection errors and other failures without a response. */
+  readonly failures: number;
+  /** Completed requests per second. */
+  readonly achievedRate: number;
+  /** From each request's intended send time to the end of its response (or failure). */
+  readonly latency: LatencySummary;
+}
+
+/**
+ * An open-model load generator: request k is due at start + k / rate whatever happened to the earlier ones,
+ * and its latency runs from that intended time, not from when it could actually be sent. A server that
+ * stalls therefore shows its stall in every request that had to wait, not in one (no coordinated omission).
+ */
+export class LoadGenerator {
+  private readonly target: ConnectionTarget;
+  /** Each template's request, serialised once. */
+  private readonly prepared: Map<RequestTemplate, Buffer>;
+  private readonly idle: HttpConnection[] = [];
+  private readonly connections: HttpConnection[] = [];
+  private readonly picker: RequestPicker;
+  private readonly histogram = new LatencyHistogram();
+  private readonly statuses = new Map<number, number>();
+  private readonly intervalMs: number;
+  private startedAt = 0;
+  private stoppedAt = 0;
+  private scheduled = 0;
+  private sent = 0;
+  private completed = 0;
+  private inFlight = 0;
+  private timeouts = 0;
+  private failures = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private drained: (() => void) | undefined;
+
+  constructor(private readonly options: LoadGeneratorOptions) {
+    if (!(options.ratePerSecond > 0)) throw new Error('the rate must be positive');
+    this.intervalMs = 1000 / options.ratePerSecond;
+    const url = new URL(options.url);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new Error(`not an http(s) URL: ${options.url}`);
+    const tls = url.protocol === 'https:';
+    this.target = {
+      host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: Number(url.port || (tls ? 443 : 80)),
+      tls,
+    };
+    const prefix = url.pathname.replace(/\/+$/, '');
+    this.prepared = new Map(
+      options.requests.map((template) => [
+        template,
+        serializeRequest(this.target, { ...template, path: prefix + template.path }),
+      ]),
+    );
+    this.picker = new RequestPicker(options.requests, options.seed ?? 1);
+  }
+
+  start(): void {
+    this.running = true;
+    this.startedAt = performance.now();
+    this.tick();
+  }
+
+  /** Stops sending; resolves once the requests in flight have ended (each is bounded by the timeout). */
+  async stop(): Promise<LoadReport> {
+    if (this.running) {
+      this.running = false;
+      this.stoppedAt = performance.now();
+      clearTimeout(this.timer);
+      if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+      for (const connection of this.connections) connection.close();
+    }
+    return this.report();
+  }
+
+  private tick = (): void => {
+    if (!this.running) return;
+    const now = performance.now();
+    this.scheduled = Math.floor((now - this.startedAt) / this.intervalMs) + 1;
+    this.pump();
+    const nextDue = this.startedAt + this.scheduled * this.intervalMs;
+    this.timer = setTimeout(this.tick, Math.max(0, nextDue - performance.now()));
+  };
+
+  /** Sends the due requests, oldest first, as far as the concurrency cap allows. */
+  private pump(): void {
+    while (this.running && this.sent < this.scheduled && this.inFlight < this.options.concurrency) {
+      const intendedAt = this.startedAt + this.sent * this.intervalMs;
+      this.sent++;
+      this.inFlight++;
+      this.send(intendedAt, this.idle.pop() ?? this.newConnection());
+    }
+  }
+
+  private newConnection(): HttpConnection {
+    const connection = new HttpConnection(this.target, this.options.timeoutMs);
+    this.connections.push(connection);
+    return connection;
+  }
+
+  private send(intendedAt: number, connection: HttpConnection): void {
+    const template = this.picker.next();
+    connection.send(this.prepared.get(template) as Buffer, template.method === 'HEAD', (outcome) => {
+      this.idle.push(connection);
+      this.complete(intendedAt, outcome);
+    });
+  }
+
+  private complete(intendedAt: number, { status, timedOut }: RequestOutcome): void {
+    this.histogram.record(performance.now() - intendedAt);
+    if (status !== 0) this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
+    else if (timedOut) this.timeouts++;
+    else this.failures++;
+    this.completed++;
+    this.inFlight--;
+    if (this.running) this.pump();
+    else if (this.inFlight === 0) this.drained?.();
+  }
+
+  private report(): LoadReport {
+    const durationMs = (this.stoppedAt || performance.now()) - this.startedAt;
+    return {
+      ratePerSecond: this.options.ratePerSecond,
+      durationMs,
+      scheduled: this.scheduled,
+      sent: this.sent,
+      unsent: this.scheduled - this.sent,
+      completed: this.completed,
+      statuses: new Map(this.statuses),
+      timeouts: this.timeouts,
+      failures: this.failures,
+      achievedRate: durationMs > 0 ? (this.completed / durationMs) * 1000 : 0,
+      latency: this.histogram.summary(),
+    };
+  }
+}
