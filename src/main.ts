@@ -110,6 +110,7 @@ async function publish({ result, config, cluster }: GateRun): Promise<void> {
         body: markdown,
         log: core,
         ...(runUrl ? { runUrl } : {}),
+        ...(reporting.commentAuthor ? { author: reporting.commentAuthor } : {}),
       });
       if (outcome.url) core.info(`PR comment ${outcome.outcome}: ${outcome.url}`);
     } else {

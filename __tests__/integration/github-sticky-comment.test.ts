@@ -55,6 +55,29 @@ describe('upsertStickyComment against a fake GitHub API', () => {
     expect(patch?.headers.authorization).toBe('token ghs_faketoken');
   });
 
+  it("with comment-author, finds a GitHub App's own comment again instead of adding one per run", async () => {
+    await fake.close();
+    fake = await startFakeGitHub({ installationLogin: 'shadowgate-ci[bot]' });
+    const asApp = (body: string, author?: string) =>
+      upsertStickyComment({
+        octokit: createGitHubClient('ghs_apptoken', fake.url),
+        owner: OWNER,
+        repo: REPO,
+        issueNumber: PR,
+        marker: MARKER,
+        body,
+        log: recordingLog().log,
+        ...(author ? { author } : {}),
+      });
+    await asApp(`${MARKER}\n\nfirst`, 'shadowgate-ci[bot]');
+    const second = await asApp(`${MARKER}\n\nsecond`, 'shadowgate-ci[bot]');
+    expect(second.outcome).toBe('updated');
+    expect(fake.comments.map((comment) => comment.body)).toEqual([`${MARKER}\n\nsecond`]);
+    // Without it, the app's comment is not recognised as ours: the fallback login is github-actions[bot].
+    expect((await asApp(`${MARKER}\n\nthird`)).outcome).toBe('created');
+    expect(fake.comments).toHaveLength(2);
+  });
+
   it('adds the marker when the body lacks it', async () => {
     await upsert('a report without marker');
     expect(fake.comments[0]?.body.startsWith(`${MARKER}\n\n`)).toBe(true);

@@ -54,6 +54,11 @@ export interface FakeGitHubOptions {
    * does for a workflow's GITHUB_TOKEN, and new comments are authored by `github-actions[bot]`.
    */
   readonly authenticatedLogin?: string;
+  /**
+   * Who authors comments made with an installation token (no authenticatedLogin): `github-actions[bot]` for a
+   * workflow's GITHUB_TOKEN, `<app-slug>[bot]` for a GitHub App's token.
+   */
+  readonly installationLogin?: string;
 }
 
 export interface FakeGitHub {
@@ -151,7 +156,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const comments: FakeComment[] = [];
   const failures = new Map<FakeGitHubRoute, FakeGitHubFailure[]>();
   const hooks = new Map<FakeGitHubRoute, () => Promise<void>>();
-  const author = options.authenticatedLogin ?? BOT_LOGIN;
+  const author = options.authenticatedLogin ?? options.installationLogin ?? BOT_LOGIN;
   let nextId = 1_000_001;
   let url = '';
 

@@ -116,6 +116,7 @@ export function resolveConfig(
       comment: required(settings, 'comment'),
       onInconclusive: required(settings, 'onInconclusive'),
       githubToken: settings.githubToken,
+      commentAuthor: settings.commentAuthor,
     },
     ...(cluster === undefined ? {} : { cluster }),
     notes,

@@ -10,7 +10,7 @@ import {
   parseQueries,
   readPemFile,
 } from './prometheus-values.js';
-import { parseBoolean, parseChoice, parseInteger, parseText } from './scalar-values.js';
+import { parseBoolean, parseChoice, parseGitHubLogin, parseInteger, parseText } from './scalar-values.js';
 import { TRAFFIC_FIELDS } from './traffic-fields.js';
 
 export const CONFIG_FIELDS: readonly ConfigField[] = [
@@ -211,6 +211,14 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
     default: 'always',
     description: 'When to write the sticky PR comment: always, on-failure or never. Default: always.',
     parse: (value, at) => parseChoice(value, at, ['always', 'on-failure', 'never']),
+  }),
+  field({
+    setting: 'commentAuthor',
+    input: 'comment-author',
+    file: 'report.commentAuthor',
+    description:
+      "Login that authors the sticky comment, so a re-run finds and updates it. Set `<app-slug>[bot]` when github-token is a GitHub App token. Default: the token's user, or github-actions[bot] for the workflow token.",
+    parse: parseGitHubLogin,
   }),
   field({
     setting: 'githubToken',

@@ -35,6 +35,7 @@ export interface ExperimentSettings extends ClusterSettings, TrafficSettings {
   readonly onInconclusive?: 'fail' | 'pass';
   readonly comment?: CommentMode;
   readonly githubToken?: string;
+  readonly commentAuthor?: string;
 }
 
 /** The `cluster:` section: how the dark version is deployed and mirrored to. Absent entirely = evaluate only. */

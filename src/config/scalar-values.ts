@@ -46,3 +46,15 @@ export function parseChoice<T extends string>(value: unknown, input: string, cho
   }
   return choice;
 }
+
+// GitHub logins: up to 39 letters, digits and single hyphens; bots (apps) end in `[bot]`.
+const GITHUB_LOGIN = /^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}(?:\[bot\])?$/;
+
+/** A GitHub user or bot login, e.g. `octocat` or `shadowgate-ci[bot]`. */
+export function parseGitHubLogin(value: unknown, input: string): string {
+  const text = typeof value === 'string' ? value.trim() : '';
+  if (!GITHUB_LOGIN.test(text)) {
+    throw new ConfigurationError(input, `${JSON.stringify(value)} is not a GitHub login`, 'my-app[bot]');
+  }
+  return text;
+}

@@ -39,6 +39,8 @@ export interface ReportingConfig {
   /** `pass` lets an inconclusive run pass the job (the verdict itself stays inconclusive). */
   readonly onInconclusive: 'fail' | 'pass';
   readonly githubToken?: string;
+  /** Login whose marked comment is updated; default: the token's user, or github-actions[bot]. */
+  readonly commentAuthor?: string;
 }
 
 /** A complete, validated experiment: what `main.ts` and `cli.ts` run. */

@@ -21,6 +21,11 @@ export interface StickyCommentRequest {
   readonly log: StickyCommentLog;
   /** Linked from the note if the body must be cut. */
   readonly runUrl?: string;
+  /**
+   * The login whose marked comment is ours. Needed for a GitHub App's token, whose comments are authored by
+   * `<app-slug>[bot]`, which neither `GET /user` nor the github-actions[bot] fallback can name.
+   */
+  readonly author?: string;
 }
 
 export interface StickyCommentOutcome {
@@ -67,7 +72,7 @@ export async function upsertStickyComment(request: StickyCommentRequest): Promis
   const body = truncateMarkdown(withMarker, undefined, truncationNote(request.runUrl));
   let step = `list the comments of #${issueNumber}`;
   try {
-    const login = (await ourLogin(octokit, log)).toLowerCase();
+    const login = (request.author ?? (await ourLogin(octokit, log))).toLowerCase();
     const comments = await octokit.paginate(octokit.rest.issues.listComments, {
       owner,
       repo,

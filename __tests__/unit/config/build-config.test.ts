@@ -57,6 +57,7 @@ describe('action inputs', () => {
         'on-inconclusive',
         'github-token',
         'comment',
+        'comment-author',
         'kubeconfig',
         'target',
         'image',
@@ -387,11 +388,19 @@ describe('buildConfig validation', () => {
     ],
     [{ 'prometheus-username': 'u' }, 'prometheus-password', /needs both/],
     [{ 'prometheus-password': 'p' }, 'prometheus-username', /needs both/],
+    [{ 'comment-author': 'my app[bot]' }, 'comment-author', /not a GitHub login/],
+    [{ 'comment-author': '-octocat' }, 'comment-author', /not a GitHub login/],
   ])('rejects %j naming %s with an example', (overrides, input, problem) => {
     const error = errorOf(() => build({ ...MINIMAL, ...overrides }));
     expect(error.input).toBe(input);
     expect(error.message).toMatch(problem);
     expect(error.message).toMatch(/\n {2}Example: \S/);
+  });
+
+  it('takes comment-author for a GitHub App token', () => {
+    expect(build({ ...MINIMAL, 'comment-author': 'shadowgate-ci[bot]' }).reporting.commentAuthor).toBe(
+      'shadowgate-ci[bot]',
+    );
   });
 
   it('does not echo secrets in errors', () => {
