@@ -30,7 +30,7 @@ const shop = await startSimulatedShop({
 });
 let exitCode = 1;
 try {
-  while (!shop.plane.running().includes('checkout')) await new Promise((resolve) => setTimeout(resolve, 200));
+  await shop.plane.waitForPod('checkout');
   const before = await shop.clusterState();
   console.log(`Cluster before: ${Object.keys(before).join(', ')}`);
 

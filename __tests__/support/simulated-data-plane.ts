@@ -14,6 +14,7 @@
 // latencies, and the bundled action. Simulated: scheduling, the sidecar (its metrics come from the app itself) and
 // the Envoy mirror (the built-in proxy implements the same share).
 import { existsSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import type * as k8s from '@kubernetes/client-node';
 import type { KubeApi } from '../../src/cluster/kube-api.js';
 import { createKubeApi } from '../../src/cluster/kube-client.js';
@@ -97,6 +98,16 @@ export class SimulatedDataPlane {
   /** Names of the Deployments running as processes now. */
   running(): string[] {
     return [...this.pods.keys()].sort();
+  }
+
+  /** Resolves once the Deployment `name` runs as a process, e.g. the live one before a run starts. */
+  async waitForPod(name: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.pods.has(name)) {
+      if (Date.now() > deadline)
+        throw new Error(`the simulated data plane did not run ${name} within ${timeoutMs} ms`);
+      await delay(100);
+    }
   }
 
   async stop(): Promise<void> {

@@ -61,7 +61,11 @@ export async function startSimulatedShop(options: {
     const env = await startKubeTestEnv();
     stops.push(() => env.stop());
     const admin = createKubeApi({ kind: 'inline', yaml: env.adminKubeconfig }, () => {});
-    for (const object of sampleObjects()) await admin.create(object);
+    for (const object of sampleObjects()) {
+      // The namespace as the test environment makes one (with the default ServiceAccount no controller adds).
+      if (object.kind === 'Namespace') await env.createNamespace(object.metadata?.name ?? '');
+      else await admin.create(object);
+    }
     const plane = await SimulatedDataPlane.start({
       adminKubeconfig: env.adminKubeconfig,
       namespace: NAMESPACE,

@@ -26,7 +26,7 @@ beforeAll(async () => {
     ratePerSecond: 40,
   });
   // The live pod serves and the ingress sends it traffic before any run starts.
-  await expect.poll(() => shop.plane.running(), { timeout: 30_000 }).toEqual(['checkout']);
+  await shop.plane.waitForPod('checkout');
 });
 
 afterAll(async () => {
@@ -65,7 +65,8 @@ describe('the bundled action on a simulated Istio data plane (target deployment,
     expect(result.stdout).toMatch(/^::error::Shadowgate fail: .*(p95-latency|error-rate)/m);
     expect(result.summary).toContain('❌ Shadowgate: checkout-gate failed');
     expect(prComment()).toContain('❌ Shadowgate: checkout-gate failed');
-    expect(prComment()).toMatch(/error-rate < 5%.*✗/);
+    // The objectives table (Markdown-escaped) marks the breach.
+    expect(prComment()).toMatch(/^\| error-rate &lt; 5% \|.*\| ✗ \|$/m);
     expect(await shop.managedObjects()).toEqual([]);
     expect(await shop.clusterState()).toEqual(before);
     await expect.poll(() => shop.plane.running()).toEqual(['checkout']);
