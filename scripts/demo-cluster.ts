@@ -36,12 +36,19 @@ try {
 
   step(`Running the bundled action (dist/index.js) on pull request #21 with image ${CANDIDATE}`);
   const result = await shop.run(shop.inputs('pr-21', CANDIDATE));
-  console.log(output(result).trim());
+  // The runner consumes `::add-mask::` lines and never shows them; they name the kubeconfig's key.
+  console.log(
+    output(result)
+      .split('\n')
+      .filter((line) => !line.startsWith('::add-mask::'))
+      .join('\n')
+      .trim(),
+  );
 
   step('Step summary (GITHUB_STEP_SUMMARY)');
   console.log(result.summary.trim());
-  step('PR comment (as the fake GitHub API received it)');
-  console.log(shop.github.comments.at(-1)?.body.trim() ?? '(none)');
+  step('PR comment (as the fake GitHub API received it; the same report, its first lines)');
+  console.log(shop.github.comments.at(-1)?.body.split('\n').slice(0, 4).join('\n') ?? '(none)');
 
   step('The cluster afterwards');
   const after = await shop.clusterState();
