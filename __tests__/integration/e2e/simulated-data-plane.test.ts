@@ -83,5 +83,6 @@ describe('the bundled action on a simulated Istio data plane (target deployment,
     expect(prComment()).toContain('⚠️ Shadowgate: checkout-gate was inconclusive');
     expect(await shop.managedObjects()).toEqual([]);
     expect(await shop.clusterState()).toEqual(before);
+    await expect.poll(() => shop.plane.running()).toEqual(['checkout']);
   });
 });
