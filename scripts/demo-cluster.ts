@@ -30,7 +30,7 @@ const shop = await startSimulatedShop({
 });
 let exitCode = 1;
 try {
-  await shop.plane.waitForPod('checkout');
+  await shop.plane.waitUntilScraped('checkout');
   const before = await shop.clusterState();
   console.log(`Cluster before: ${Object.keys(before).join(', ')}`);
 

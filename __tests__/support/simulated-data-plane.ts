@@ -100,13 +100,25 @@ export class SimulatedDataPlane {
     return [...this.pods.keys()].sort();
   }
 
-  /** Resolves once the Deployment `name` runs as a process, e.g. the live one before a run starts. */
-  async waitForPod(name: string, timeoutMs = 30_000): Promise<void> {
+  /**
+   * Resolves once the Deployment `name` runs as a process and Prometheus holds its request metrics (it applies
+   * new targets only every few seconds), e.g. the live one before a run starts.
+   */
+  async waitUntilScraped(name: string, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!this.pods.has(name)) {
+    const query = `istio_requests_total{destination_workload=${JSON.stringify(name)}}`;
+    const scraped = async () => {
+      if (!this.pods.has(name)) return false;
+      const response = await fetch(`${this.prometheus.url}/api/v1/query?query=${encodeURIComponent(query)}`);
+      const body = (await response.json()) as { data?: { result?: unknown[] } };
+      return (body.data?.result?.length ?? 0) > 0;
+    };
+    while (!(await scraped())) {
       if (Date.now() > deadline)
-        throw new Error(`the simulated data plane did not run ${name} within ${timeoutMs} ms`);
-      await delay(100);
+        throw new Error(
+          `Prometheus did not scrape ${name} of the simulated data plane within ${timeoutMs} ms`,
+        );
+      await delay(200);
     }
   }
 

@@ -25,8 +25,8 @@ beforeAll(async () => {
     candidates: { [GOOD]: HEALTHY, [BAD]: REGRESSED },
     ratePerSecond: 40,
   });
-  // The live pod serves and the ingress sends it traffic before any run starts.
-  await shop.plane.waitForPod('checkout');
+  // The live pod serves, the ingress sends it traffic and Prometheus has its metrics before any run starts.
+  await shop.plane.waitUntilScraped('checkout');
 });
 
 afterAll(async () => {
