@@ -22,7 +22,7 @@ step(
 );
 const shop = await startSimulatedShop({
   // The live image: p95 under 50 ms, 0.5% errors.
-  live: { latency: '5:0.5,20:0.4,40:0.1', errors: 0.005 },
+  live: { latency: '5:0.5,15:0.4,30:0.1', errors: 0.005 },
   // The pull request's image: four requests in ten take 150 ms, one in eight fails.
   candidates: { [CANDIDATE]: { latency: '5:0.3,20:0.3,150:0.4', errors: 0.125 } },
   ratePerSecond: 40,
