@@ -154,25 +154,6 @@ export async function startCheckoutCluster(options: {
     stops.push(() => github.close());
 
     let runNumber = 5000;
-    const clusterState = async () => {
-      const state: Record<string, unknown> = {};
-      for (const [apiVersion, kind] of KINDS) {
-        for (const object of await admin.list(apiVersion, kind, NAMESPACE)) {
-          const { resourceVersion, generation, managedFields, ...metadata } = object.metadata ?? {};
-          const { status, ...rest } = object as k8s.KubernetesObject & { status?: unknown };
-          state[`${kind}/${metadata.name}`] = { ...rest, metadata };
-        }
-      }
-      return state;
-    };
-    const managedObjects = async () => {
-      const found: string[] = [];
-      for (const [apiVersion, kind] of KINDS) {
-        const objects = await admin.list(apiVersion, kind, NAMESPACE, `${MANAGED_BY_LABEL}=${MANAGED_BY}`);
-        found.push(...objects.map((object) => `${kind}/${object.metadata?.name}`));
-      }
-      return found;
-    };
     return {
       env,
       admin,
@@ -210,14 +191,41 @@ export async function startCheckoutCluster(options: {
           ...runOptions,
         });
       },
-      clusterState,
-      managedObjects,
+      clusterState: () => clusterState(admin, NAMESPACE),
+      managedObjects: () => managedObjects(admin, NAMESPACE),
       stop,
     };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/**
+ * Every object in `namespace` of the kinds the action may touch, minus what the API server changes on any write
+ * (resourceVersion, generation, managedFields) and the status controllers write: equal before and after a run
+ * when the run left the cluster as it found it.
+ */
+export async function clusterState(admin: KubeApi, namespace: string): Promise<Record<string, unknown>> {
+  const state: Record<string, unknown> = {};
+  for (const [apiVersion, kind] of KINDS) {
+    for (const object of await admin.list(apiVersion, kind, namespace)) {
+      const { resourceVersion, generation, managedFields, ...metadata } = object.metadata ?? {};
+      const { status, ...rest } = object as k8s.KubernetesObject & { status?: unknown };
+      state[`${kind}/${metadata.name}`] = { ...rest, metadata };
+    }
+  }
+  return state;
+}
+
+/** `Kind/name` of every object in `namespace` carrying Shadowgate's managed-by label. */
+export async function managedObjects(admin: KubeApi, namespace: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const [apiVersion, kind] of KINDS) {
+    const objects = await admin.list(apiVersion, kind, namespace, `${MANAGED_BY_LABEL}=${MANAGED_BY}`);
+    found.push(...objects.map((object) => `${kind}/${object.metadata?.name}`));
+  }
+  return found;
 }
 
 /** Sends `signal` to the step once `line` appears in its output, as the runner does on cancellation. */

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,13 +35,15 @@ export function prometheusBinaries(): PrometheusBinary[] {
 export interface PrometheusServer {
   /** `http://127.0.0.1:<port>`. */
   readonly url: string;
+  /** Replaces the scraped targets (`host:port`), e.g. as pods come and go; Prometheus notices within a second. */
+  setTargets(targets: readonly string[]): Promise<void>;
   /** Stops the server and removes its data. */
   stop(): Promise<void>;
 }
 
 export interface PrometheusServerOptions {
   readonly binary: PrometheusBinary;
-  /** `host:port` of each target, scraped every second as job `exporter`. */
+  /** `host:port` of each target, scraped every second as job `exporter` (until `setTargets`). */
   readonly targets: readonly string[];
 }
 
@@ -66,10 +68,18 @@ export async function startPrometheus(options: PrometheusServerOptions): Promise
     '  evaluation_interval: 1s',
     'scrape_configs:',
     '  - job_name: exporter',
-    '    static_configs:',
-    `      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]`,
+    // File discovery, so targets can change while it runs (Prometheus watches the file).
+    '    file_sd_configs:',
+    '      - files: [targets.json]',
+    '        refresh_interval: 1s',
   ].join('\n');
   await writeFile(join(dir, 'prometheus.yml'), `${config}\n`);
+  const setTargets = async (next: readonly string[]) => {
+    // Written whole and renamed, so Prometheus never reads half a file.
+    await writeFile(join(dir, 'targets.next.json'), JSON.stringify([{ targets: next }]));
+    await rename(join(dir, 'targets.next.json'), join(dir, 'targets.json'));
+  };
+  await setTargets(targets);
 
   let output = '';
   const child = spawn(
@@ -92,6 +102,7 @@ export async function startPrometheus(options: PrometheusServerOptions): Promise
 
   const server: PrometheusServer = {
     url: `http://127.0.0.1:${port}`,
+    setTargets,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         killGroup(child, 'SIGTERM');
@@ -108,6 +119,7 @@ export async function startPrometheus(options: PrometheusServerOptions): Promise
   try {
     await waitUntil(`${binary.name} ready and scraping ${targets.length} targets`, exited, async () => {
       if (!(await fetch(`${server.url}/-/ready`)).ok) return false;
+      if (targets.length === 0) return true;
       const up = await fetch(
         `${server.url}/api/v1/query?query=${encodeURIComponent('sum(up{job="exporter"})')}`,
       );

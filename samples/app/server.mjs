@@ -3,7 +3,7 @@
 // and the benchmarks. No dependencies; runs on any Node.js ≥ 18.
 //
 //   node samples/app/server.mjs [--port 8080] [--latency 10:0.5,50:0.4,200:0.1] [--errors 0.01]
-//                               [--error-status 500] [--seed 1] [--name live]
+//                               [--error-status 500] [--seed 1] [--name live] [--namespace shop]
 //
 // --latency   a discrete mixture `ms:weight,…` (weights are normalised); each request waits one draw.
 //             `0` answers at once. Default: 0.
@@ -11,9 +11,16 @@
 // --seed      draws come from a seeded generator, so a run's sequence of delays and errors is reproducible.
 // --port      default: $PORT, else 8080; 0 picks a free port. The first stdout line names the address.
 //
-// Every path answers the same way, except `GET /healthz` (200 at once, not counted) and `GET /__stats`
-// (what this instance received: requests by method, errors answered).
+// --name      names the instance in its answers and, in `GET /metrics`, is its `destination_workload`;
+// --namespace its `destination_workload_namespace` (default: default).
+//
+// Every path answers the same way, except `GET /healthz` (200 at once, not counted), `GET /__stats`
+// (what this instance received: requests by method, errors answered) and `GET /metrics` (not counted): the
+// request metrics an Istio sidecar would report for this workload (`istio_requests_total` and
+// `istio_request_duration_milliseconds`, reporter="destination", by response_code), so a Prometheus can judge it
+// as it would a pod in the mesh.
 import { createServer } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -25,6 +32,7 @@ const { values } = parseArgs({
     'error-status': { type: 'string', default: '500' },
     seed: { type: 'string', default: '1' },
     name: { type: 'string', default: 'app' },
+    namespace: { type: 'string', default: 'default' },
   },
 });
 
@@ -71,6 +79,46 @@ function drawDelay() {
   return (mixture.find((entry) => r < entry.upTo) ?? mixture.at(-1)).ms;
 }
 
+/** Envoy's default histogram bounds (ms), which Istio keeps. */
+const ISTIO_BUCKETS_MS = [
+  0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000,
+  3600000,
+];
+/** Per response code: answered requests, the sum of their latencies (ms), and the count at or below each bound. */
+const istioByCode = new Map();
+
+function recordIstio(code, ms) {
+  let entry = istioByCode.get(code);
+  if (!entry) {
+    entry = { count: 0, sumMs: 0, buckets: ISTIO_BUCKETS_MS.map(() => 0) };
+    istioByCode.set(code, entry);
+  }
+  entry.count++;
+  entry.sumMs += ms;
+  ISTIO_BUCKETS_MS.forEach((bound, i) => {
+    if (ms <= bound) entry.buckets[i]++;
+  });
+}
+
+function istioExposition() {
+  const quote = (value) => JSON.stringify(String(value));
+  const labels = (code, extra = '') =>
+    `{reporter="destination",destination_workload=${quote(values.name)},` +
+    `destination_workload_namespace=${quote(values.namespace)},response_code="${code}"${extra}}`;
+  const lines = ['# TYPE istio_requests_total counter'];
+  for (const [code, { count }] of istioByCode) lines.push(`istio_requests_total${labels(code)} ${count}`);
+  lines.push('# TYPE istio_request_duration_milliseconds histogram');
+  for (const [code, { count, sumMs, buckets }] of istioByCode) {
+    ISTIO_BUCKETS_MS.forEach((bound, i) => {
+      lines.push(`istio_request_duration_milliseconds_bucket${labels(code, `,le="${bound}"`)} ${buckets[i]}`);
+    });
+    lines.push(`istio_request_duration_milliseconds_bucket${labels(code, ',le="+Inf"')} ${count}`);
+    lines.push(`istio_request_duration_milliseconds_sum${labels(code)} ${sumMs}`);
+    lines.push(`istio_request_duration_milliseconds_count${labels(code)} ${count}`);
+  }
+  return Buffer.from(`${lines.join('\n')}\n`);
+}
+
 function answer(response, status, payload) {
   response.writeHead(status, { 'content-type': 'application/json', 'content-length': payload.length });
   response.end(payload);
@@ -81,6 +129,16 @@ const server = createServer((request, response) => {
   if (request.method === 'GET' && request.url === '/__stats') {
     return answer(response, 200, Buffer.from(JSON.stringify(stats)));
   }
+  if (request.method === 'GET' && request.url === '/metrics') {
+    const payload = istioExposition();
+    // Prometheus 3 refuses scrapes without a valid Content-Type.
+    response.writeHead(200, {
+      'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+      'content-length': payload.length,
+    });
+    return response.end(payload);
+  }
+  const started = performance.now();
   stats.requests++;
   stats.byMethod[request.method] = (stats.byMethod[request.method] ?? 0) + 1;
   const delay = drawDelay();
@@ -88,7 +146,11 @@ const server = createServer((request, response) => {
   if (failed) stats.errors++;
   // The body is read (and dropped) before answering, as a real handler would.
   request.resume();
-  const reply = () => answer(response, failed ? errorStatus : 200, failed ? errorBody : body);
+  const status = failed ? errorStatus : 200;
+  const reply = () => {
+    answer(response, status, failed ? errorBody : body);
+    recordIstio(status, performance.now() - started);
+  };
   if (delay > 0) setTimeout(reply, delay);
   else request.once('end', reply);
 });
