@@ -22,14 +22,17 @@ export const SERVICE = 'checkout';
 export const PR = { owner: 'acme', repo: 'shop', number: 21 };
 export const CANDIDATE = 'ghcr.io/acme/checkout:pr-21';
 
+/** An API version and kind, e.g. `['apps/v1', 'Deployment']`. */
+export type Kind = readonly [apiVersion: string, kind: string];
+
 /** The kinds the action may create or change here, and the Pods the stand-in controller makes. */
-const KINDS = [
+const KINDS: readonly Kind[] = [
   ['apps/v1', 'Deployment'],
   ['v1', 'Service'],
   ['v1', 'Pod'],
   ['networking.istio.io/v1', 'VirtualService'],
   ['coordination.k8s.io/v1', 'Lease'],
-] as const;
+];
 
 export const liveDeployment: k8s.V1Deployment = {
   apiVersion: 'apps/v1',
@@ -204,11 +207,16 @@ export async function startCheckoutCluster(options: {
 /**
  * Every object in `namespace` of the kinds the action may touch, minus what the API server changes on any write
  * (resourceVersion, generation, managedFields) and the status controllers write: equal before and after a run
- * when the run left the cluster as it found it.
+ * when the run left the cluster as it found it. `extraKinds` adds kinds a router or target other than Istio on
+ * Deployments touches (HTTPRoute, Knative Service and Revision).
  */
-export async function clusterState(admin: KubeApi, namespace: string): Promise<Record<string, unknown>> {
+export async function clusterState(
+  admin: KubeApi,
+  namespace: string,
+  extraKinds: readonly Kind[] = [],
+): Promise<Record<string, unknown>> {
   const state: Record<string, unknown> = {};
-  for (const [apiVersion, kind] of KINDS) {
+  for (const [apiVersion, kind] of [...KINDS, ...extraKinds]) {
     for (const object of await admin.list(apiVersion, kind, namespace)) {
       const { resourceVersion, generation, managedFields, ...metadata } = object.metadata ?? {};
       const { status, ...rest } = object as k8s.KubernetesObject & { status?: unknown };
@@ -218,10 +226,14 @@ export async function clusterState(admin: KubeApi, namespace: string): Promise<R
   return state;
 }
 
-/** `Kind/name` of every object in `namespace` carrying Shadowgate's managed-by label. */
-export async function managedObjects(admin: KubeApi, namespace: string): Promise<string[]> {
+/** `Kind/name` of every object in `namespace` of those kinds and `extraKinds` carrying Shadowgate's managed-by label. */
+export async function managedObjects(
+  admin: KubeApi,
+  namespace: string,
+  extraKinds: readonly Kind[] = [],
+): Promise<string[]> {
   const found: string[] = [];
-  for (const [apiVersion, kind] of KINDS) {
+  for (const [apiVersion, kind] of [...KINDS, ...extraKinds]) {
     const objects = await admin.list(apiVersion, kind, namespace, `${MANAGED_BY_LABEL}=${MANAGED_BY}`);
     found.push(...objects.map((object) => `${kind}/${object.metadata?.name}`));
   }

@@ -35,6 +35,8 @@ export class KnativeStatusController {
   constructor(
     adminKubeconfig: string,
     private readonly namespace: string,
+    /** How a revision without its own behaviour is treated. */
+    private readonly defaultBehaviour: RevisionBehaviour = { kind: 'ready' },
   ) {
     this.api = createKubeApi({ kind: 'inline', yaml: adminKubeconfig }, () => {});
     const config = new k8s.KubeConfig();
@@ -42,7 +44,7 @@ export class KnativeStatusController {
     this.custom = config.makeApiClient(k8s.CustomObjectsApi);
   }
 
-  /** How to treat revision `name` from now on (by default: ready). */
+  /** How to treat revision `name` from now on (by default: `defaultBehaviour`, ready unless given). */
   behave(name: string, behaviour: RevisionBehaviour): void {
     this.behaviours.set(name, behaviour);
   }
@@ -167,7 +169,7 @@ export class KnativeStatusController {
 
   private async updateRevisionStatus(revision: Revision): Promise<Condition> {
     const name = revision.metadata?.name ?? '';
-    const behaviour = this.behaviours.get(name) ?? { kind: 'ready' };
+    const behaviour = this.behaviours.get(name) ?? this.defaultBehaviour;
     const ready: Condition =
       behaviour.kind === 'ready'
         ? { type: 'Ready', status: 'True' }

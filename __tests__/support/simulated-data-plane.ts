@@ -1,13 +1,19 @@
 // The data plane of a cluster, simulated on this machine, for end-to-end runs against the test API server. Real
 // Istio (istiod, Envoy sidecars) and a kubelet cannot run here: there is no node and no container runtime. So this
 // controller watches the real API server and does their part with local processes:
-// - each Deployment whose image is in `profiles` runs as one samples/app process (the pod) with that image's
+// - each workload whose image is in `profiles` runs as one samples/app process (the pod) with that image's
 //   latency and error profile, exposing the request metrics an Istio sidecar would (reporter="destination",
-//   destination_workload = the Deployment's name); its status is written by DeploymentStatusController once the
-//   process serves, as the Deployment controller would once the pod is ready;
-// - the live route of the VirtualService is the ingress: with `mirror` + `mirrorPercentage`, the built-in
+//   destination_workload = the workload's name). A workload is a Deployment (target deployment), or a Knative
+//   Revision (target knative), named `<revision>-deployment` as Knative names the Deployment it makes. Its status
+//   is written once the process serves, as the Deployment controller would once the pod is ready
+//   (DeploymentStatusController), or Knative once the revision is (KnativeStatusController, which also makes the
+//   Revisions and their Services; this controller deletes those Services with their Revision, as the garbage
+//   collector would);
+// - the live route is the ingress: the VirtualService's (`mirror` + `mirrorPercentage`) or the HTTPRoute rule's
+//   serving the live Service (a `RequestMirror` filter with `percent` or `fraction`). With a mirror, the built-in
 //   mirroring proxy (src/traffic/mirror-proxy.ts) sits in front of live and copies that share to the process of
-//   the Deployment the mirror host's Service selects; without a mirror, traffic goes to live directly;
+//   the workload behind the mirrored Service (its selector, or its Knative revision label); without one, traffic
+//   goes to live directly;
 // - the built-in load generator sends constant-rate traffic to that ingress, and a real Prometheus scrapes every
 //   process (file discovery, so new pods are found while it runs).
 // Real: the API server with its CRD validation, RBAC and admission, Prometheus and its PromQL, the HTTP traffic and
@@ -16,11 +22,14 @@
 import { existsSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import type * as k8s from '@kubernetes/client-node';
+import { type HttpRoute, refersToService } from '../../src/cluster/http-route-mirror.js';
+import type { Revision, RevisionTemplate } from '../../src/cluster/knative-resources.js';
 import type { KubeApi } from '../../src/cluster/kube-api.js';
 import { createKubeApi } from '../../src/cluster/kube-client.js';
 import { LoadGenerator, type LoadReport } from '../../src/traffic/load-generator.js';
 import { MirrorProxy } from '../../src/traffic/mirror-proxy.js';
 import { DeploymentStatusController } from './deployment-status-controller.js';
+import { KnativeStatusController } from './knative-status-controller.js';
 import { PollingLoop } from './polling-loop.js';
 import { type PrometheusServer, prometheusBinaries, startPrometheus } from './prometheus-server.js';
 import { type SampleApp, startSampleApp } from './sample-app.js';
@@ -31,17 +40,40 @@ export interface AppProfile {
   readonly errors: number;
 }
 
+/** The object whose live route the ingress follows. */
+export type SimulatedRouter =
+  | { readonly kind: 'istio'; readonly virtualService: string }
+  | { readonly kind: 'gateway-api'; readonly httpRoute: string };
+
 export interface SimulatedDataPlaneOptions {
   readonly adminKubeconfig: string;
   readonly namespace: string;
-  /** The live Deployment, its Service and the VirtualService routing to it share this name. */
+  /** The live Service: a Kubernetes Service selecting the live Deployment, or a Knative Service. */
   readonly service: string;
+  readonly target: 'deployment' | 'knative';
+  readonly router: SimulatedRouter;
+  /** The workload live traffic goes to: the live Deployment, or `<live revision>-deployment`. */
+  readonly liveWorkload: string;
   /** By container image. A Deployment with any other image never becomes ready (ErrImagePull). */
   readonly profiles: Readonly<Record<string, AppProfile>>;
   /** Requests per second sent to the ingress. */
   readonly ratePerSecond: number;
   readonly log?: (line: string) => void;
 }
+
+/** What runs as one process: a Deployment, or a Knative Revision. */
+interface Workload {
+  readonly name: string;
+  readonly image: string;
+  /** The pod template's labels, which a Service selects (Deployments only). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The Knative Revision it realises. */
+  readonly revision?: string;
+}
+
+/** Knative labels a revision's Services with it; a Deployment it makes is named after it. */
+const REVISION_LABEL = 'serving.knative.dev/revision';
+const workloadOfRevision = (revision: string) => `${revision}-deployment`;
 
 interface Pod {
   readonly image: string;
@@ -61,6 +93,7 @@ const POLL_MS = 200;
 export class SimulatedDataPlane {
   private readonly api: KubeApi;
   private readonly status: DeploymentStatusController;
+  private readonly knative: KnativeStatusController | undefined;
   private readonly pods = new Map<string, Pod>();
   private readonly loop = new PollingLoop('simulated data plane', POLL_MS, () => this.reconcile());
   private readonly log: (line: string) => void;
@@ -70,6 +103,8 @@ export class SimulatedDataPlane {
   private mirroredBefore = 0;
   /** One per ingress that was replaced or stopped. */
   readonly loadReports: LoadReport[] = [];
+  /** The share of each mirror applied, in percent, in order. */
+  readonly mirrorShares: number[] = [];
 
   private constructor(
     private readonly options: SimulatedDataPlaneOptions,
@@ -77,6 +112,11 @@ export class SimulatedDataPlane {
   ) {
     this.api = createKubeApi({ kind: 'inline', yaml: options.adminKubeconfig }, () => {});
     this.status = new DeploymentStatusController(options.adminKubeconfig, options.namespace);
+    // A revision is not ready until its process serves.
+    this.knative =
+      options.target === 'knative'
+        ? new KnativeStatusController(options.adminKubeconfig, options.namespace, { kind: 'pending' })
+        : undefined;
     this.log = options.log ?? (() => {});
   }
 
@@ -95,13 +135,13 @@ export class SimulatedDataPlane {
     return this.mirroredBefore + (this.ingress?.proxy?.stats.mirrored ?? 0);
   }
 
-  /** Names of the Deployments running as processes now. */
+  /** Names of the workloads running as processes now. */
   running(): string[] {
     return [...this.pods.keys()].sort();
   }
 
   /**
-   * Resolves once the Deployment `name` runs as a process and Prometheus holds its request metrics (it applies
+   * Resolves once the workload `name` runs as a process and Prometheus holds its request metrics (it applies
    * new targets only every few seconds), e.g. the live one before a run starts.
    */
   async waitUntilScraped(name: string, timeoutMs = 60_000): Promise<void> {
@@ -130,26 +170,26 @@ export class SimulatedDataPlane {
   }
 
   private async reconcile(): Promise<void> {
-    const { namespace } = this.options;
-    const deployments = await this.api.list<k8s.V1Deployment>('apps/v1', 'Deployment', namespace);
+    // Knative's part first: it makes the Revisions this pass runs.
+    await this.knative?.reconcileAll();
+    const workloads = await this.workloads();
     const present = new Set<string>();
-    for (const deployment of deployments) {
-      const name = deployment.metadata?.name ?? '';
-      const image = deployment.spec?.template.spec?.containers[0]?.image ?? '';
-      present.add(name);
-      if (this.pods.get(name)?.image === image) continue;
-      await this.stopPod(name);
-      await this.startPod(name, image);
+    for (const workload of workloads) {
+      present.add(workload.name);
+      if (this.pods.get(workload.name)?.image === workload.image) continue;
+      await this.stopPod(workload.name);
+      await this.startPod(workload);
     }
     for (const name of [...this.pods.keys()]) if (!present.has(name)) await this.stopPod(name);
-    await this.status.reconcileAll();
+    if (this.knative) await this.collectRevisionServices(workloads);
+    else await this.status.reconcileAll();
 
     const targets = [...this.pods.values()].map(({ app }) => new URL(app.url).host).sort();
     if (targets.join() !== this.scraped) {
       await this.prometheus.setTargets(targets);
       this.scraped = targets.join();
     }
-    const wanted = await this.wantedMirror(deployments);
+    const wanted = await this.wantedMirror(workloads);
     if (
       this.ingress === undefined ||
       this.ingress.dark !== wanted?.dark ||
@@ -159,18 +199,80 @@ export class SimulatedDataPlane {
     }
   }
 
-  private async startPod(name: string, image: string): Promise<void> {
+  /** The Deployments, or with target knative the Revisions, in the namespace. */
+  private async workloads(): Promise<Workload[]> {
+    const { namespace } = this.options;
+    if (this.knative) {
+      const revisions = await this.api.list<Revision & { spec?: RevisionTemplate['spec'] }>(
+        'serving.knative.dev/v1',
+        'Revision',
+        namespace,
+      );
+      return revisions.map((revision) => {
+        const name = revision.metadata?.name ?? '';
+        const image = revision.spec?.containers?.[0]?.image ?? '';
+        return { name: workloadOfRevision(name), image, labels: {}, revision: name };
+      });
+    }
+    const deployments = await this.api.list<k8s.V1Deployment>('apps/v1', 'Deployment', namespace);
+    return deployments.map((deployment) => ({
+      name: deployment.metadata?.name ?? '',
+      image: deployment.spec?.template.spec?.containers[0]?.image ?? '',
+      labels: deployment.spec?.template.metadata?.labels ?? {},
+    }));
+  }
+
+  /** Deletes the Services of deleted Revisions, as the garbage collector does through their owner. */
+  private async collectRevisionServices(workloads: readonly Workload[]): Promise<void> {
+    const { namespace } = this.options;
+    const revisions = new Set(workloads.map((workload) => workload.revision));
+    for (const service of await this.api.list('v1', 'Service', namespace, REVISION_LABEL)) {
+      if (revisions.has(service.metadata?.labels?.[REVISION_LABEL])) continue;
+      await this.api.delete({
+        apiVersion: 'v1',
+        kind: 'Service',
+        namespace,
+        name: service.metadata?.name ?? '',
+      });
+    }
+  }
+
+  /** Reports the workload's pod state through the controller standing in for its owner. */
+  private behave(workload: Workload, state: 'starting' | 'ready' | { unknownImage: string }): void {
+    const message =
+      typeof state === 'object'
+        ? `image "${state.unknownImage}" is not one the simulated data plane runs`
+        : '';
+    if (workload.revision !== undefined && this.knative) {
+      this.knative.behave(
+        workload.revision,
+        state === 'ready'
+          ? { kind: 'ready' }
+          : state === 'starting'
+            ? { kind: 'pending' }
+            : { kind: 'failed', reason: 'ErrImagePull', message },
+      );
+      return;
+    }
+    this.status.behave(
+      workload.name,
+      state === 'ready'
+        ? { kind: 'ready' }
+        : state === 'starting'
+          ? { kind: 'stalled' }
+          : { kind: 'waiting', reason: 'ErrImagePull', message },
+    );
+  }
+
+  private async startPod(workload: Workload): Promise<void> {
+    const { name, image } = workload;
     const profile = this.options.profiles[image];
     if (!profile) {
-      this.status.behave(name, {
-        kind: 'waiting',
-        reason: 'ErrImagePull',
-        message: `image "${image}" is not one the simulated data plane runs`,
-      });
+      this.behave(workload, { unknownImage: image });
       return;
     }
     // Not ready until the process serves, as a pod is not ready until its readiness probe passes.
-    this.status.behave(name, { kind: 'stalled' });
+    this.behave(workload, 'starting');
     const app = await startSampleApp([
       '--name',
       name,
@@ -182,7 +284,7 @@ export class SimulatedDataPlane {
       String(profile.errors),
     ]);
     this.pods.set(name, { image, app });
-    this.status.behave(name, { kind: 'ready' });
+    this.behave(workload, 'ready');
     this.log(`pod ${name} (${image}) serves at ${app.url}`);
   }
 
@@ -190,43 +292,85 @@ export class SimulatedDataPlane {
     const pod = this.pods.get(name);
     if (!pod) return;
     this.pods.delete(name);
-    if (this.ingress?.dark === name || name === this.options.service) await this.replaceIngress(undefined);
+    if (this.ingress?.dark === name || name === this.options.liveWorkload)
+      await this.replaceIngress(undefined);
     await pod.app.stop();
     this.log(`pod ${name} stopped`);
   }
 
   /**
-   * The mirror on the VirtualService's live route: the Deployment the mirror host's Service selects, and the
-   * percentage (Istio's default is 100 when `mirrorPercentage` is absent). Undefined when it does not mirror.
+   * The mirror on the live route: the workload behind the mirrored Service, and the share mirrored. Undefined
+   * when it does not mirror, or mirrors to a workload without a running process (Envoy drops a mirror without
+   * endpoints).
    */
   private async wantedMirror(
-    deployments: readonly k8s.V1Deployment[],
+    workloads: readonly Workload[],
   ): Promise<{ dark: string; percent: number } | undefined> {
-    const { namespace, service } = this.options;
+    const mirror =
+      this.options.router.kind === 'istio'
+        ? await this.virtualServiceMirror(this.options.router.virtualService)
+        : await this.httpRouteMirror(this.options.router.httpRoute);
+    if (!mirror) return undefined;
+    const dark = await this.workloadBehind(mirror.service, workloads);
+    return dark && this.pods.has(dark) ? { dark, percent: mirror.percent } : undefined;
+  }
+
+  /** `mirror` + `mirrorPercentage` on the VirtualService (Istio's default share is 100 % without it). */
+  private async virtualServiceMirror(
+    name: string,
+  ): Promise<{ service: string; percent: number } | undefined> {
     const virtualService = await this.api.read<
       k8s.KubernetesObject & {
         spec?: { http?: { mirror?: { host: string }; mirrorPercentage?: { value: number } }[] };
       }
-    >({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', namespace, name: service });
+    >({
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      namespace: this.options.namespace,
+      name,
+    });
     const route = virtualService?.spec?.http?.find((candidate) => candidate.mirror);
     if (!route?.mirror) return undefined;
-    const serviceName = route.mirror.host.split('.')[0] ?? '';
-    const darkService = await this.api.read<k8s.V1Service>({
+    return { service: route.mirror.host.split('.')[0] ?? '', percent: route.mirrorPercentage?.value ?? 100 };
+  }
+
+  /**
+   * The RequestMirror filter of the HTTPRoute rule serving the live Service: `percent`, or `fraction`, or all
+   * requests when neither is set (the Gateway API default).
+   */
+  private async httpRouteMirror(name: string): Promise<{ service: string; percent: number } | undefined> {
+    const { namespace, service } = this.options;
+    const route = await this.api.read<HttpRoute>({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      namespace,
+      name,
+    });
+    const rule = route?.spec?.rules?.find((candidate) =>
+      (candidate.backendRefs ?? []).some((ref) => refersToService(ref, service, namespace)),
+    );
+    const mirror = rule?.filters?.find((filter) => filter.type === 'RequestMirror')?.requestMirror;
+    if (!mirror) return undefined;
+    const percent =
+      mirror.percent ??
+      (mirror.fraction ? (100 * mirror.fraction.numerator) / mirror.fraction.denominator : 100);
+    return { service: mirror.backendRef.name, percent };
+  }
+
+  /** The workload the Service reaches: its Knative revision's, or the Deployment its selector matches. */
+  private async workloadBehind(name: string, workloads: readonly Workload[]): Promise<string | undefined> {
+    const service = await this.api.read<k8s.V1Service>({
       apiVersion: 'v1',
       kind: 'Service',
-      namespace,
-      name: serviceName,
+      namespace: this.options.namespace,
+      name,
     });
-    const selector = Object.entries(darkService?.spec?.selector ?? {});
-    const dark = deployments.find((deployment) => {
-      const labels = deployment.spec?.template.metadata?.labels ?? {};
-      return selector.length > 0 && selector.every(([key, value]) => labels[key] === value);
-    });
-    const name = dark?.metadata?.name;
-    // A dark Deployment without a running pod receives nothing, as Envoy drops a mirror without endpoints.
-    return name && this.pods.has(name)
-      ? { dark: name, percent: route.mirrorPercentage?.value ?? 100 }
-      : undefined;
+    const revision = service?.metadata?.labels?.[REVISION_LABEL];
+    if (revision !== undefined) return workloadOfRevision(revision);
+    const selector = Object.entries(service?.spec?.selector ?? {});
+    return workloads.find(
+      (workload) => selector.length > 0 && selector.every(([key, value]) => workload.labels[key] === value),
+    )?.name;
   }
 
   /** Stops the current ingress (keeping its load report) and, unless `next` is undefined, starts the next one. */
@@ -240,7 +384,7 @@ export class SimulatedDataPlane {
         await current.proxy.close();
       }
     }
-    const live = this.pods.get(this.options.service);
+    const live = this.pods.get(this.options.liveWorkload);
     if (!next || !live) return;
     const dark = next.dark === undefined ? undefined : this.pods.get(next.dark);
     const proxy = dark
@@ -262,6 +406,7 @@ export class SimulatedDataPlane {
       timeoutMs: 5_000,
     });
     load.start();
+    if (dark) this.mirrorShares.push(next.percent);
     this.ingress = dark
       ? { dark: next.dark, percent: next.percent, ...(proxy ? { proxy } : {}), load }
       : { percent: 0, load };

@@ -1,34 +1,97 @@
-// The istio-deployment sample (samples/istio-deployment/app.yaml: Namespace shop, Deployment + Service
-// checkout, VirtualService checkout) applied to a real API server, brought to life by the simulated data plane,
-// with a fake GitHub API for the PR comment: what the end-to-end test and `npm run demo:cluster` run the bundled
-// action against.
+// A sample applied to a real API server, brought to life by the simulated data plane, with a fake GitHub API for
+// the PR comment: what the end-to-end test and `npm run demo:cluster` run the bundled action against. By default
+// the istio-deployment sample (samples/istio-deployment/app.yaml: Namespace shop, Deployment + Service checkout,
+// VirtualService checkout); also the gateway-api sample (HTTPRoute) and the knative-istio one (Knative Service and
+// VirtualService in namespace default).
 import { readFileSync } from 'node:fs';
 import type * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import type { KubeApi } from '../../src/cluster/kube-api.js';
 import { createKubeApi } from '../../src/cluster/kube-client.js';
-import { clusterState, managedObjects, NAMESPACE, PR, SERVICE } from './checkout-cluster.js';
+import { clusterState, type Kind, managedObjects, NAMESPACE, PR, SERVICE } from './checkout-cluster.js';
 import { type FakeGitHub, startFakeGitHub } from './fake-github-server.js';
 import { type KubeTestEnv, startKubeTestEnv } from './kube-test-env.js';
 import { type ActionRun, runBundledAction } from './run-bundled-action.js';
-import { type AppProfile, SimulatedDataPlane } from './simulated-data-plane.js';
+import { type AppProfile, SimulatedDataPlane, type SimulatedRouter } from './simulated-data-plane.js';
 
 // The sample's names, which the checkout cluster uses too.
 export { NAMESPACE, PR, SERVICE };
 
-const APP_YAML = new URL('../../samples/istio-deployment/app.yaml', import.meta.url);
+/** p95 in Istio's 25–50 ms bucket with 20 ms to spare for a loaded machine, a few errors in a thousand. */
+export const HEALTHY: AppProfile = { latency: '5:0.5,15:0.4,30:0.1', errors: 0.005 };
+/** p95 in the 100–250 ms bucket and one request in eight failing. */
+export const REGRESSED: AppProfile = { latency: '5:0.3,20:0.3,150:0.4', errors: 0.125 };
 
-/** The sample's objects, in file order (the Namespace first). */
-export function sampleObjects(): k8s.KubernetesObject[] {
-  return parseAllDocuments(readFileSync(APP_YAML, 'utf8')).map(
-    (document) => document.toJS() as k8s.KubernetesObject,
+/** A sample of samples/, and what the data plane and the action's inputs need to know about it. */
+export interface ShopSample {
+  /** Under samples/, applied in order. */
+  readonly files: readonly string[];
+  readonly namespace: string;
+  /** The live Service (Kubernetes or Knative). */
+  readonly service: string;
+  readonly target: 'deployment' | 'knative';
+  readonly router: SimulatedRouter;
+  /** The process live traffic goes to (destination_workload). */
+  readonly liveWorkload: string;
+  /** Kinds beyond the checkout cluster's that a run must leave as they were. */
+  readonly extraKinds: readonly Kind[];
+}
+
+export const ISTIO_DEPLOYMENT: ShopSample = {
+  files: ['istio-deployment/app.yaml'],
+  namespace: NAMESPACE,
+  service: SERVICE,
+  target: 'deployment',
+  router: { kind: 'istio', virtualService: SERVICE },
+  liveWorkload: SERVICE,
+  extraKinds: [],
+};
+
+/** Also runs the cart Deployment (the same image as checkout), which its HTTPRoute's other rule serves. */
+export const GATEWAY_API: ShopSample = {
+  files: ['gateway-api/app.yaml'],
+  namespace: 'shop',
+  service: 'checkout',
+  target: 'deployment',
+  router: { kind: 'gateway-api', httpRoute: 'shop' },
+  liveWorkload: 'checkout',
+  extraKinds: [
+    ['gateway.networking.k8s.io/v1', 'Gateway'],
+    ['gateway.networking.k8s.io/v1', 'HTTPRoute'],
+  ],
+};
+
+/** The live revision sample-app-v1 runs as the workload sample-app-v1-deployment, as Knative names it. */
+export const KNATIVE_ISTIO: ShopSample = {
+  files: ['knative-istio/service.yaml', 'knative-istio/routing-rules.yaml'],
+  namespace: 'default',
+  service: 'sample-app',
+  target: 'knative',
+  router: { kind: 'istio', virtualService: 'example-mirroring' },
+  liveWorkload: 'sample-app-v1-deployment',
+  extraKinds: [
+    ['serving.knative.dev/v1', 'Service'],
+    ['serving.knative.dev/v1', 'Revision'],
+  ],
+};
+
+/** The sample's objects, in file order (a Namespace first). */
+export function sampleObjects(sample: ShopSample = ISTIO_DEPLOYMENT): k8s.KubernetesObject[] {
+  return sample.files.flatMap((file) =>
+    parseAllDocuments(readFileSync(new URL(`../../samples/${file}`, import.meta.url), 'utf8')).map(
+      (document) => document.toJS() as k8s.KubernetesObject,
+    ),
   );
 }
 
-/** The live Deployment's image in the sample. */
-export function liveImage(): string {
-  const deployment = sampleObjects().find((object) => object.kind === 'Deployment') as k8s.V1Deployment;
-  return deployment.spec?.template.spec?.containers[0]?.image ?? '';
+/** The image of the sample's live Deployment or Knative Service. */
+export function liveImage(sample: ShopSample = ISTIO_DEPLOYMENT): string {
+  const live = sampleObjects(sample).find(
+    (object) =>
+      (object.kind === 'Deployment' || object.apiVersion === 'serving.knative.dev/v1') &&
+      object.metadata?.name === sample.service,
+  ) as { spec?: { template?: { spec?: { containers?: { image?: string }[] } } } } | undefined;
+  return live?.spec?.template?.spec?.containers?.[0]?.image ?? '';
 }
 
 export interface SimulatedShop {
@@ -36,7 +99,8 @@ export interface SimulatedShop {
   readonly admin: KubeApi;
   readonly plane: SimulatedDataPlane;
   readonly github: FakeGitHub;
-  /** The action's inputs for a run that deploys `image` as `checkout-<suffix>` (target deployment, router istio). */
+  readonly sample: ShopSample;
+  /** The action's inputs for a run that deploys `image` as `<service>-<suffix>`, with the sample's target and router. */
   inputs(suffix: string, image: string, extra?: Record<string, string>): Record<string, string>;
   /** One main step run of the bundled action, as a new workflow run on pull request #21. */
   run(inputs: Record<string, string>): Promise<ActionRun>;
@@ -46,6 +110,8 @@ export interface SimulatedShop {
 }
 
 export async function startSimulatedShop(options: {
+  /** By default, istio-deployment. */
+  sample?: ShopSample;
   /** How the sample's live image behaves. */
   live: AppProfile;
   /** Candidate images and how each behaves. */
@@ -57,20 +123,24 @@ export async function startSimulatedShop(options: {
   const stop = async () => {
     for (const close of stops.reverse()) await close();
   };
+  const sample = options.sample ?? ISTIO_DEPLOYMENT;
   try {
     const env = await startKubeTestEnv();
     stops.push(() => env.stop());
     const admin = createKubeApi({ kind: 'inline', yaml: env.adminKubeconfig }, () => {});
-    for (const object of sampleObjects()) {
+    for (const object of sampleObjects(sample)) {
       // The namespace as the test environment makes one (with the default ServiceAccount no controller adds).
       if (object.kind === 'Namespace') await env.createNamespace(object.metadata?.name ?? '');
       else await admin.create(object);
     }
     const plane = await SimulatedDataPlane.start({
       adminKubeconfig: env.adminKubeconfig,
-      namespace: NAMESPACE,
-      service: SERVICE,
-      profiles: { [liveImage()]: options.live, ...options.candidates },
+      namespace: sample.namespace,
+      service: sample.service,
+      target: sample.target,
+      router: sample.router,
+      liveWorkload: sample.liveWorkload,
+      profiles: { [liveImage(sample)]: options.live, ...options.candidates },
       ratePerSecond: options.ratePerSecond,
       ...(options.log ? { log: options.log } : {}),
     });
@@ -83,10 +153,11 @@ export async function startSimulatedShop(options: {
       admin,
       plane,
       github,
+      sample,
       inputs: (suffix, image, extra = {}) => ({
         name: 'checkout-gate',
-        namespace: NAMESPACE,
-        service: SERVICE,
+        namespace: sample.namespace,
+        service: sample.service,
         'prometheus-url': plane.prometheus.url,
         'metric-template': 'istio',
         objectives: 'p95-latency < 100ms\np95-latency <= live + 50%\nerror-rate < 5%',
@@ -96,11 +167,12 @@ export async function startSimulatedShop(options: {
         'github-token': 'ghs_simulatedDataPlane0123456789',
         comment: 'always',
         kubeconfig: env.adminKubeconfig,
-        target: 'deployment',
+        target: sample.target,
         image,
         'revision-suffix': suffix,
-        router: 'istio',
-        'virtual-service': SERVICE,
+        ...(sample.router.kind === 'istio'
+          ? { router: 'istio', 'virtual-service': sample.router.virtualService }
+          : { router: 'gateway-api', 'http-route': sample.router.httpRoute }),
         'ready-timeout': '60s',
         ...extra,
       }),
@@ -113,8 +185,8 @@ export async function startSimulatedShop(options: {
           env: { GITHUB_RUN_ID: String(runNumber) },
         });
       },
-      clusterState: () => clusterState(admin, NAMESPACE),
-      managedObjects: () => managedObjects(admin, NAMESPACE),
+      clusterState: () => clusterState(admin, sample.namespace, sample.extraKinds),
+      managedObjects: () => managedObjects(admin, sample.namespace, sample.extraKinds),
       stop,
     };
   } catch (error) {

@@ -6,13 +6,13 @@
 // verdict is reached from measured traffic, and the cluster is left exactly as it was.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { output } from '../../support/checkout-cluster.js';
-import type { AppProfile } from '../../support/simulated-data-plane.js';
-import { PR, type SimulatedShop, startSimulatedShop } from '../../support/simulated-shop.js';
-
-/** p95 in Istio's 25–50 ms bucket with 20 ms to spare for a loaded machine, a few errors in a thousand. */
-const HEALTHY: AppProfile = { latency: '5:0.5,15:0.4,30:0.1', errors: 0.005 };
-/** p95 in the 100–250 ms bucket and one request in eight failing. */
-const REGRESSED: AppProfile = { latency: '5:0.3,20:0.3,150:0.4', errors: 0.125 };
+import {
+  HEALTHY,
+  PR,
+  REGRESSED,
+  type SimulatedShop,
+  startSimulatedShop,
+} from '../../support/simulated-shop.js';
 
 const GOOD = 'ghcr.io/acme/checkout:pr-21-good';
 const BAD = 'ghcr.io/acme/checkout:pr-21-regressed';
