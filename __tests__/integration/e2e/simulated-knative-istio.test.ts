@@ -1,0 +1,80 @@
+// End to end with target knative and router istio: the bundled action against a real API server holding
+// samples/knative-istio (the Knative Service sample-app and the VirtualService example-mirroring in namespace
+// default), on the simulated data plane (__tests__/support/simulated-data-plane.ts). Knative's controller is
+// stood in for by KnativeStatusController; each Revision runs as one samples/app process named
+// `<revision>-deployment`, and the VirtualService's mirror to the dark revision's private Service is applied by the
+// built-in mirroring proxy. The verdict comes from Prometheus with the istio metric template.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { output } from '../../support/checkout-cluster.js';
+import {
+  HEALTHY,
+  KNATIVE_ISTIO,
+  PR,
+  REGRESSED,
+  type SimulatedShop,
+  startSimulatedShop,
+} from '../../support/simulated-shop.js';
+
+const GOOD = 'ghcr.io/acme/sample-app:pr-21-good';
+const BAD = 'ghcr.io/acme/sample-app:pr-21-regressed';
+const LIVE_WORKLOAD = 'sample-app-v1-deployment';
+
+let shop: SimulatedShop;
+
+beforeAll(async () => {
+  shop = await startSimulatedShop({
+    sample: KNATIVE_ISTIO,
+    live: HEALTHY,
+    candidates: { [GOOD]: HEALTHY, [BAD]: REGRESSED },
+    ratePerSecond: 40,
+  });
+  await shop.plane.waitUntilScraped(LIVE_WORKLOAD);
+});
+
+afterAll(async () => {
+  await shop?.stop();
+});
+
+/** The sticky comment on the pull request. */
+function prComment(): string {
+  const comments = shop.github.comments.filter((comment) => comment.issueNumber === PR.number);
+  expect(comments).toHaveLength(1);
+  return comments[0]?.body ?? '';
+}
+
+describe('the bundled action on a simulated data plane with target knative and router istio', () => {
+  it('passes a dark revision as good as live, compared with the live revision, and restores the cluster', async () => {
+    const before = await shop.clusterState();
+    const mirroredBefore = shop.plane.mirroredRequests();
+    const result = await shop.run(shop.inputs('good', GOOD));
+    expect(result.exitCode, output(result)).toBe(0);
+    expect(result.outputs.verdict).toBe('pass');
+    expect(result.outputs['dark-revision']).toBe('sample-app-good');
+    expect(result.summary).toContain('**Live revision:** sample-app-v1');
+    expect(shop.plane.mirroredRequests() - mirroredBefore).toBeGreaterThan(200);
+    expect(prComment()).toContain('✅ Shadowgate: checkout-gate passed');
+    expect(await shop.managedObjects()).toEqual([]);
+    await expect.poll(() => shop.clusterState(), { timeout: 10_000 }).toEqual(before);
+    await expect.poll(() => shop.plane.running()).toEqual([LIVE_WORKLOAD]);
+  });
+
+  it('fails a regressed dark revision, judged on traffic mirrored to its private Service, and restores the cluster', async () => {
+    const before = await shop.clusterState();
+    const mirroredBefore = shop.plane.mirroredRequests();
+    const result = await shop.run(shop.inputs('regressed', BAD));
+    expect(result.exitCode, output(result)).toBe(1);
+    expect(result.outputs.verdict).toBe('fail');
+    expect(result.outputs['dark-revision']).toBe('sample-app-regressed');
+    expect(result.summary).toContain('**Live revision:** sample-app-v1');
+    expect(result.stdout).toMatch(/^::error::Shadowgate fail: .*(p95-latency|error-rate)/m);
+    expect(prComment()).toContain('❌ Shadowgate: checkout-gate failed');
+    expect(prComment()).toMatch(/^\| error-rate &lt; 5% \|.*\| ✗ \|$/m);
+    // The dark revision's process received the mirrored share (3 iterations × 3 s at 40 req/s).
+    expect(shop.plane.mirrorShares.at(-1)).toBe(100);
+    expect(shop.plane.mirroredRequests() - mirroredBefore).toBeGreaterThan(200);
+    expect(await shop.managedObjects()).toEqual([]);
+    // The dark Revision's Services go with it, as the garbage collector deletes them after their owner.
+    await expect.poll(() => shop.clusterState(), { timeout: 10_000 }).toEqual(before);
+    await expect.poll(() => shop.plane.running()).toEqual([LIVE_WORKLOAD]);
+  });
+});
