@@ -99,8 +99,11 @@ export class SimulatedDataPlane {
   private readonly log: (line: string) => void;
   private ingress: Ingress | undefined;
   private scraped = '';
-  /** Requests copied to a dark process by the proxies already closed. */
-  private mirroredBefore = 0;
+  /**
+   * Every mirroring proxy started, closed ones included: an ingress being replaced is in none of `ingress`, so
+   * counting only the current one and the closed ones would miss it while it stops.
+   */
+  private readonly proxies: MirrorProxy[] = [];
   /** One per ingress that was replaced or stopped. */
   readonly loadReports: LoadReport[] = [];
   /** The share of each mirror applied, in percent, in order. */
@@ -132,7 +135,7 @@ export class SimulatedDataPlane {
 
   /** Requests the mirroring proxies copied to a dark process, over the whole run. */
   mirroredRequests(): number {
-    return this.mirroredBefore + (this.ingress?.proxy?.stats.mirrored ?? 0);
+    return this.proxies.reduce((sum, proxy) => sum + proxy.stats.mirrored, 0);
   }
 
   /** Names of the workloads running as processes now. */
@@ -379,10 +382,7 @@ export class SimulatedDataPlane {
     this.ingress = undefined;
     if (current) {
       this.loadReports.push(await current.load.stop());
-      if (current.proxy) {
-        this.mirroredBefore += current.proxy.stats.mirrored;
-        await current.proxy.close();
-      }
+      await current.proxy?.close();
     }
     const live = this.pods.get(this.options.liveWorkload);
     if (!next || !live) return;
@@ -398,6 +398,10 @@ export class SimulatedDataPlane {
           now: Date.now,
         })
       : undefined;
+    if (proxy) {
+      this.proxies.push(proxy);
+      this.mirrorShares.push(next.percent);
+    }
     const load = new LoadGenerator({
       url: proxy?.url ?? live.app.url,
       ratePerSecond: this.options.ratePerSecond,
@@ -406,7 +410,6 @@ export class SimulatedDataPlane {
       timeoutMs: 5_000,
     });
     load.start();
-    if (dark) this.mirrorShares.push(next.percent);
     this.ingress = dark
       ? { dark: next.dark, percent: next.percent, ...(proxy ? { proxy } : {}), load }
       : { percent: 0, load };
