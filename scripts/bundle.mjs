@@ -19,6 +19,9 @@ await build({
   minifySyntax: true,
   legalComments: 'none',
   chunkNames: 'chunks/[name]-[hash]',
+  // Chunk hashes include module paths. Resolving a symlinked node_modules to its real place (as in a worktree
+  // that links the main checkout's) would change every hash, so dist/ would differ from a plain clone's build.
+  preserveSymlinks: true,
   // Some bundled CommonJS dependencies call require() for Node built-ins; ESM has no require of its own.
   banner: {
     js: "import { createRequire as __shadowgateCreateRequire } from 'node:module'; const require = __shadowgateCreateRequire(import.meta.url);",
