@@ -106,6 +106,8 @@ export interface SimulatedShop {
   run(inputs: Record<string, string>): Promise<ActionRun>;
   clusterState(): Promise<Record<string, unknown>>;
   managedObjects(): Promise<string[]>;
+  /** The sticky comment on the pull request; throws unless there is exactly one comment. */
+  prComment(): string;
   stop(): Promise<void>;
 }
 
@@ -187,6 +189,12 @@ export async function startSimulatedShop(options: {
       },
       clusterState: () => clusterState(admin, sample.namespace, sample.extraKinds),
       managedObjects: () => managedObjects(admin, sample.namespace, sample.extraKinds),
+      prComment: () => {
+        const comments = github.comments.filter((comment) => comment.issueNumber === PR.number);
+        if (comments.length !== 1)
+          throw new Error(`expected one comment on #${PR.number}, found ${comments.length}`);
+        return comments[0]?.body ?? '';
+      },
       stop,
     };
   } catch (error) {

@@ -6,13 +6,7 @@
 // verdict is reached from measured traffic, and the cluster is left exactly as it was.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { output } from '../../support/checkout-cluster.js';
-import {
-  HEALTHY,
-  PR,
-  REGRESSED,
-  type SimulatedShop,
-  startSimulatedShop,
-} from '../../support/simulated-shop.js';
+import { HEALTHY, REGRESSED, type SimulatedShop, startSimulatedShop } from '../../support/simulated-shop.js';
 
 const GOOD = 'ghcr.io/acme/checkout:pr-21-good';
 const BAD = 'ghcr.io/acme/checkout:pr-21-regressed';
@@ -33,13 +27,6 @@ afterAll(async () => {
   await shop?.stop();
 });
 
-/** The sticky comment on the pull request, as the fake GitHub API stored it. */
-function prComment(): string {
-  const comments = shop.github.comments.filter((comment) => comment.issueNumber === PR.number);
-  expect(comments).toHaveLength(1);
-  return comments[0]?.body ?? '';
-}
-
 describe('the bundled action on a simulated Istio data plane (target deployment, router istio, Prometheus istio)', () => {
   it('passes a candidate as good as live, judged on mirrored traffic, and restores the cluster', async () => {
     const before = await shop.clusterState();
@@ -51,7 +38,7 @@ describe('the bundled action on a simulated Istio data plane (target deployment,
     // The verdict rests on real requests: 3 iterations × 3 s at 40 req/s, all mirrored.
     expect(shop.plane.mirroredRequests() - mirroredBefore).toBeGreaterThan(200);
     expect(result.summary).toContain('✅ Shadowgate: checkout-gate passed');
-    expect(prComment()).toContain('✅ Shadowgate: checkout-gate passed');
+    expect(shop.prComment()).toContain('✅ Shadowgate: checkout-gate passed');
     expect(await shop.managedObjects()).toEqual([]);
     expect(await shop.clusterState()).toEqual(before);
     await expect.poll(() => shop.plane.running()).toEqual(['checkout']);
@@ -64,9 +51,9 @@ describe('the bundled action on a simulated Istio data plane (target deployment,
     expect(result.outputs.verdict).toBe('fail');
     expect(result.stdout).toMatch(/^::error::Shadowgate fail: .*(p95-latency|error-rate)/m);
     expect(result.summary).toContain('❌ Shadowgate: checkout-gate failed');
-    expect(prComment()).toContain('❌ Shadowgate: checkout-gate failed');
+    expect(shop.prComment()).toContain('❌ Shadowgate: checkout-gate failed');
     // The objectives table (Markdown-escaped) marks the breach.
-    expect(prComment()).toMatch(/^\| error-rate &lt; 5% \|.*\| ✗ \|$/m);
+    expect(shop.prComment()).toMatch(/^\| error-rate &lt; 5% \|.*\| ✗ \|$/m);
     expect(await shop.managedObjects()).toEqual([]);
     expect(await shop.clusterState()).toEqual(before);
     await expect.poll(() => shop.plane.running()).toEqual(['checkout']);
@@ -80,7 +67,7 @@ describe('the bundled action on a simulated Istio data plane (target deployment,
     expect(result.stdout).toMatch(/fewer than min-requests 20/);
     expect(shop.plane.mirroredRequests() - mirroredBefore).toBeLessThan(20);
     expect(result.summary).toContain('⚠️ Shadowgate: checkout-gate was inconclusive');
-    expect(prComment()).toContain('⚠️ Shadowgate: checkout-gate was inconclusive');
+    expect(shop.prComment()).toContain('⚠️ Shadowgate: checkout-gate was inconclusive');
     expect(await shop.managedObjects()).toEqual([]);
     expect(await shop.clusterState()).toEqual(before);
     await expect.poll(() => shop.plane.running()).toEqual(['checkout']);

@@ -7,7 +7,6 @@ import { output } from '../../support/checkout-cluster.js';
 import {
   GATEWAY_API,
   HEALTHY,
-  PR,
   REGRESSED,
   type SimulatedShop,
   startSimulatedShop,
@@ -32,13 +31,6 @@ afterAll(async () => {
   await shop?.stop();
 });
 
-/** The latest body of the sticky comment on the pull request. */
-function prComment(): string {
-  const comments = shop.github.comments.filter((comment) => comment.issueNumber === PR.number);
-  expect(comments).toHaveLength(1);
-  return comments[0]?.body ?? '';
-}
-
 describe('the bundled action on a simulated data plane with router gateway-api (target deployment)', () => {
   it('passes a candidate as good as live, judged on traffic the HTTPRoute mirrors, and restores the cluster', async () => {
     const before = await shop.clusterState();
@@ -51,7 +43,7 @@ describe('the bundled action on a simulated data plane with router gateway-api (
     expect(shop.plane.mirrorShares.at(-1)).toBe(100);
     // 3 iterations × 3 s at 40 req/s, all mirrored through the RequestMirror filter.
     expect(shop.plane.mirroredRequests() - mirroredBefore).toBeGreaterThan(200);
-    expect(prComment()).toContain('✅ Shadowgate: checkout-gate passed');
+    expect(shop.prComment()).toContain('✅ Shadowgate: checkout-gate passed');
     expect(await shop.managedObjects()).toEqual([]);
     expect(await shop.clusterState()).toEqual(before);
     await expect.poll(() => shop.plane.running()).toEqual(['cart', 'checkout']);
@@ -65,8 +57,8 @@ describe('the bundled action on a simulated data plane with router gateway-api (
     expect(result.exitCode, output(result)).toBe(1);
     expect(result.outputs.verdict).toBe('fail');
     expect(result.stdout).toMatch(/^::error::Shadowgate fail: .*(p95-latency|error-rate)/m);
-    expect(prComment()).toContain('❌ Shadowgate: checkout-gate failed');
-    expect(prComment()).toMatch(/^\| error-rate &lt; 5% \|.*\| ✗ \|$/m);
+    expect(shop.prComment()).toContain('❌ Shadowgate: checkout-gate failed');
+    expect(shop.prComment()).toMatch(/^\| error-rate &lt; 5% \|.*\| ✗ \|$/m);
     expect(shop.plane.mirrorShares.at(-1)).toBe(50.5);
     // About half of 3 iterations × 3 s at 40 req/s.
     expect(shop.plane.mirroredRequests() - mirroredBefore).toBeGreaterThan(100);

@@ -9,7 +9,6 @@ import { output } from '../../support/checkout-cluster.js';
 import {
   HEALTHY,
   KNATIVE_ISTIO,
-  PR,
   REGRESSED,
   type SimulatedShop,
   startSimulatedShop,
@@ -38,13 +37,6 @@ afterAll(async () => {
   await shop?.stop();
 });
 
-/** The sticky comment on the pull request. */
-function prComment(): string {
-  const comments = shop.github.comments.filter((comment) => comment.issueNumber === PR.number);
-  expect(comments).toHaveLength(1);
-  return comments[0]?.body ?? '';
-}
-
 describe('the bundled action on a simulated data plane with target knative and router istio', () => {
   it('passes a dark revision as good as live, compared with the live revision, and restores the cluster', async () => {
     const mirroredBefore = shop.plane.mirroredRequests();
@@ -54,7 +46,7 @@ describe('the bundled action on a simulated data plane with target knative and r
     expect(result.outputs['dark-revision']).toBe('sample-app-good');
     expect(result.summary).toContain('**Live revision:** sample-app-v1');
     expect(shop.plane.mirroredRequests() - mirroredBefore).toBeGreaterThan(200);
-    expect(prComment()).toContain('✅ Shadowgate: checkout-gate passed');
+    expect(shop.prComment()).toContain('✅ Shadowgate: checkout-gate passed');
     expect(await shop.managedObjects()).toEqual([]);
     await expect.poll(() => shop.clusterState(), { timeout: 10_000 }).toEqual(sample);
     await expect.poll(() => shop.plane.running()).toEqual([LIVE_WORKLOAD]);
@@ -68,8 +60,8 @@ describe('the bundled action on a simulated data plane with target knative and r
     expect(result.outputs['dark-revision']).toBe('sample-app-regressed');
     expect(result.summary).toContain('**Live revision:** sample-app-v1');
     expect(result.stdout).toMatch(/^::error::Shadowgate fail: .*(p95-latency|error-rate)/m);
-    expect(prComment()).toContain('❌ Shadowgate: checkout-gate failed');
-    expect(prComment()).toMatch(/^\| error-rate &lt; 5% \|.*\| ✗ \|$/m);
+    expect(shop.prComment()).toContain('❌ Shadowgate: checkout-gate failed');
+    expect(shop.prComment()).toMatch(/^\| error-rate &lt; 5% \|.*\| ✗ \|$/m);
     // The dark revision's process received the mirrored share (3 iterations × 3 s at 40 req/s).
     expect(shop.plane.mirrorShares.at(-1)).toBe(100);
     expect(shop.plane.mirroredRequests() - mirroredBefore).toBeGreaterThan(200);
