@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { openDarkLaunch } from './cluster/dark-launch.js';
-import { createKubeApi } from './cluster/kube-client.js';
+import { createKubeClients } from './cluster/kube-client.js';
+import { openServicePortForward, type ServicePortForward } from './cluster/service-port-forward.js';
 import type { DarkVersion } from './cluster/target.js';
 import type { Clock } from './core/clock.js';
 import type { ClusterConfig } from './core/cluster-config.js';
@@ -58,7 +59,7 @@ async function runDarkLaunch(
   { clock, log, signal, cluster: wiring }: GateDependencies,
 ): Promise<GateRun> {
   await preflightQueries(config, { clock, log, signal });
-  const api = createKubeApi(cluster.kubeconfig, wiring.mask);
+  const { api, kubeConfig } = createKubeClients(cluster.kubeconfig, wiring.mask);
   const launch = await openDarkLaunch(cluster, config.plan.target, {
     api,
     clock,
@@ -70,14 +71,25 @@ async function runDarkLaunch(
   let run: Omit<GateRun, 'cluster'>;
   let promotion: ClusterOutcome = {};
   let cleanup: ClusterOutcome;
+  let forward: ServicePortForward | undefined;
   try {
-    const evaluated = { ...config, plan: withDeployedTarget(config.plan, launch.dark) };
+    const planned = { ...config, plan: withDeployedTarget(config.plan, launch.dark) };
+    const load = config.traffic?.load;
+    if (config.traffic && load?.portForward) {
+      forward = await openServicePortForward(kubeConfig, api, load.portForward, {
+        timeoutMs: config.traffic.requestTimeoutMs,
+        log: (line) => log.warning(line),
+      });
+      log.info(`Port-forward: ${forward.url} reaches ${forward.description} through the Kubernetes API`);
+    }
+    const evaluated = forward ? withLoadUrl(planned, forward.url) : planned;
     const result = await runExperiment(evaluated, { clock, log, signal, preflight: false });
     if (result.verdict === 'pass' && cluster.promote && !signal?.aborted) {
       promotion = await promote(() => launch.promote(), log);
     }
     run = { config: evaluated, result };
   } finally {
+    await forward?.close();
     cleanup = await close(() => launch.close(), log);
     if (!cleanup.cleanupFailure && cleanup.cleanup?.failures.length === 0) wiring.save('');
   }
@@ -109,6 +121,13 @@ async function close(
     log.warning(`Cleanup failed: ${cleanupFailure}`);
     return { cleanupFailure };
   }
+}
+
+/** The config with the load sent to `url`: the local end of the port-forward. */
+function withLoadUrl(config: ExperimentConfig, url: string): ExperimentConfig {
+  const { traffic } = config;
+  if (!traffic?.load) return config;
+  return { ...config, traffic: { ...traffic, load: { ...traffic.load, url } } };
 }
 
 /** A run id for runs outside GitHub Actions: random, so concurrent local runs never share labels. */

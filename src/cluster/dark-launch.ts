@@ -10,6 +10,7 @@ import { type CleanupSummary, SavedJournal, undoChanges } from './journal.js';
 import { KnativeTarget } from './knative-target.js';
 import type { KubeApi } from './kube-api.js';
 import { DEFAULT_LEASE_DURATION_SECONDS, LeaseLock, leaseName, releaseLease } from './lease-lock.js';
+import { startLoadJob } from './load-job.js';
 import { NoRouter } from './no-router.js';
 import { KNATIVE_SERVICE, type SweptKind, sweepLeftovers } from './sweeper.js';
 import type { DarkVersion, Router, Target } from './target.js';
@@ -98,7 +99,8 @@ function sweptKinds(config: ClusterConfig): SweptKind[] {
     'gateway-api': [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute' }],
     none: [],
   };
-  return [...target[config.target.kind], ...router[config.router.kind]];
+  const load: SweptKind[] = config.loadJob ? [{ apiVersion: 'batch/v1', kind: 'Job' }] : [];
+  return [...target[config.target.kind], ...router[config.router.kind], ...load];
 }
 
 /**
@@ -148,6 +150,7 @@ export async function openDarkLaunch(
     signal?.throwIfAborted();
     await router.mirror(dark, journal);
     signal?.throwIfAborted();
+    if (config.loadJob) await startLoadJob(ctx, journal, config.loadJob, signal);
     log(`Dark version "${dark.darkRevision}" is ready beside "${dark.liveRevision}"; ${router.description}`);
     return new OpenDarkLaunch(api, log, journal, lease, target, dark);
   } catch (error) {

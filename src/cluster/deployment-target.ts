@@ -1,14 +1,14 @@
-import type { V1Deployment, V1LabelSelector, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { V1Deployment, V1LabelSelector, V1Service } from '@kubernetes/client-node';
 import type { DeploymentTargetConfig } from '../core/cluster-config.js';
 import { ConfigurationError } from '../core/configuration-error.js';
 import type { ChangeJournal } from './change-journal.js';
-import { type ClusterContext, DEFAULT_POLL_INTERVAL_MS } from './cluster-context.js';
-import { ClusterError } from './cluster-error.js';
+import type { ClusterContext } from './cluster-context.js';
 import { chooseContainer, darkDeploymentName, deriveDarkDeployment, withEnv } from './dark-deployment.js';
 import type { ObjectRef } from './kube-api.js';
 import { updateWithRetry } from './kube-client.js';
 import { assessRollout } from './rollout-status.js';
 import type { DarkVersion, Target } from './target.js';
+import { waitForWorkload } from './workload-wait.js';
 
 /**
  * A plain Deployment behind a Kubernetes Service: the dark version is a copy of the live Deployment with the
@@ -108,42 +108,21 @@ export class DeploymentTarget implements Target {
   }
 
   /** Resolves when the dark Deployment's rollout is complete; rejects with its pods' own diagnosis or at the timeout. */
-  private async waitForRollout(selector: V1LabelSelector, signal?: AbortSignal): Promise<void> {
-    const { api, clock, namespace, readyTimeoutMs, pollIntervalMs = DEFAULT_POLL_INTERVAL_MS } = this.ctx;
-    const ref = this.ref('apps/v1', 'Deployment', this.darkName);
-    const labelSelector = Object.entries(selector.matchLabels ?? {})
-      .map(([key, value]) => `${key}=${value}`)
-      .join(',');
-    const deadline = clock.now() + readyTimeoutMs;
-    let reported = '';
-    for (;;) {
-      signal?.throwIfAborted();
-      const deployment = await api.read<V1Deployment>(ref);
-      if (!deployment) {
-        throw new ClusterError(
-          `Deployment "${this.darkName}" in namespace "${namespace}" was deleted while it rolled out`,
-        );
-      }
-      const pods = await api.list<V1Pod>('v1', 'Pod', namespace, labelSelector);
-      const state = assessRollout(deployment, pods);
-      if (state.phase === 'ready') return;
-      if (state.phase === 'failed') {
-        throw new ClusterError(
-          `The dark Deployment "${this.darkName}" in namespace "${namespace}" failed to roll out: ${state.reason}`,
-        );
-      }
-      if (state.detail !== reported) {
-        this.ctx.log(`Waiting for Deployment "${this.darkName}": ${state.detail}`);
-        reported = state.detail;
-      }
-      if (clock.now() >= deadline) {
-        throw new ClusterError(
-          `The dark Deployment "${this.darkName}" in namespace "${namespace}" was not ready within ` +
-            `${Math.round(readyTimeoutMs / 1000)} s (ready-timeout): ${state.detail}`,
-        );
-      }
-      await clock.sleepUntil(Math.min(deadline, clock.now() + pollIntervalMs), signal);
-    }
+  private waitForRollout(selector: V1LabelSelector, signal?: AbortSignal): Promise<void> {
+    return waitForWorkload(
+      this.ctx,
+      {
+        ref: this.ref('apps/v1', 'Deployment', this.darkName),
+        labelSelector: Object.entries(selector.matchLabels ?? {})
+          .map(([key, value]) => `${key}=${value}`)
+          .join(','),
+        subject: `The dark Deployment "${this.darkName}"`,
+        failedTo: 'roll out',
+        shortName: `Deployment "${this.darkName}"`,
+        assess: assessRollout,
+      },
+      signal,
+    );
   }
 
   private ref(apiVersion: string | undefined, kind: string | undefined, name: string): ObjectRef {

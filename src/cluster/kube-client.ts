@@ -11,10 +11,18 @@ const FIELD_MANAGER = 'shadowgate';
  * `mask` before any request is made. Throws a ClusterError when the kubeconfig is unusable.
  */
 export function createKubeApi(source: KubeconfigSource, mask: (secret: string) => void): KubeApi {
+  return createKubeClients(source, mask).api;
+}
+
+/** The KubeApi and the loaded kubeconfig it uses, for what the generic API does not cover (port-forward). */
+export function createKubeClients(
+  source: KubeconfigSource,
+  mask: (secret: string) => void,
+): { readonly api: KubeApi; readonly kubeConfig: k8s.KubeConfig } {
   const kc = loadKubeConfig(source);
   for (const secret of kubeconfigCredentials(kc)) mask(secret);
   const server = kc.getCurrentCluster()?.server ?? '';
-  return new ClientNodeKubeApi(kc.makeApiClient(JsonObjectApi), server);
+  return { api: new ClientNodeKubeApi(kc.makeApiClient(JsonObjectApi), server), kubeConfig: kc };
 }
 
 const UPDATE_ATTEMPTS = 5;

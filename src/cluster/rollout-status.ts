@@ -1,4 +1,4 @@
-import type { V1ContainerStatus, V1Deployment, V1Pod } from '@kubernetes/client-node';
+import type { V1ContainerStatus, V1Deployment, V1Job, V1Pod } from '@kubernetes/client-node';
 
 /** Where a Deployment's rollout stands, from its status and its pods, as `kubectl rollout status` judges it. */
 export type RolloutState =
@@ -57,6 +57,29 @@ export function assessRollout(deployment: V1Deployment, pods: readonly V1Pod[]):
   if (missing === undefined) return { phase: 'ready' };
   const hints = [...livePods.flatMap(unscheduled), ...containerProblems.map((problem) => problem.text)];
   return { phase: 'progressing', detail: [missing, ...hints].join('; ') };
+}
+
+/**
+ * Where a Job that should keep running stands: ready once one pod is ready (status.ready), failed on its Failed
+ * or Complete condition (it was meant to run until deleted) or a container that cannot start.
+ */
+export function assessJob(job: V1Job, pods: readonly V1Pod[]): RolloutState {
+  const ended = job.status?.conditions?.find(
+    (c) => (c.type === 'Failed' || c.type === 'Complete') && c.status === 'True',
+  );
+  if (ended) {
+    return {
+      phase: 'failed',
+      reason: `${ended.type}${ended.reason ? ` (${ended.reason})` : ''}: ${ended.message ?? ''}`.trimEnd(),
+    };
+  }
+  const livePods = pods.filter((pod) => !pod.metadata?.deletionTimestamp);
+  const containerProblems = livePods.flatMap(waitingContainers);
+  const fatal = containerProblems.filter((problem) => FATAL_WAITING_REASONS.has(problem.reason));
+  if (fatal.length > 0) return { phase: 'failed', reason: fatal.map((problem) => problem.text).join('; ') };
+  if ((job.status?.ready ?? 0) >= 1) return { phase: 'ready' };
+  const hints = [...livePods.flatMap(unscheduled), ...containerProblems.map((problem) => problem.text)];
+  return { phase: 'progressing', detail: ['no pod ready yet', ...hints].join('; ') };
 }
 
 interface ContainerProblem {

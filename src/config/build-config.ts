@@ -75,19 +75,27 @@ export function resolveConfig(
   const notes = [...givenNotes];
   const namespace = required(settings, 'namespace', 'default');
   const service = required(settings, 'service', 'checkout');
-  const cluster = resolveCluster(given, settings, commitSha);
+  const resolvedCluster = resolveCluster(given, settings, commitSha);
   const darkRevision =
-    derivedDarkRevision(cluster, settings, service) ?? required(settings, 'darkRevision', 'checkout-00002');
+    derivedDarkRevision(resolvedCluster, settings, service) ??
+    required(settings, 'darkRevision', 'checkout-00002');
   // A deployed dark version's live counterpart is found in the cluster at deploy time.
-  const liveDiscovered = cluster !== undefined && cluster.target.kind !== 'existing';
+  const liveDiscovered = resolvedCluster !== undefined && resolvedCluster.target.kind !== 'existing';
   const queries = settings.queries ?? {};
   const objectives = resolveObjectives(settings, queries, liveDiscovered);
   const { liveRevision } = settings;
   if (liveRevision !== undefined && liveRevision === darkRevision) {
     throw new ConfigurationError('live-revision', 'must differ from dark-revision', 'checkout-00001');
   }
-  const traffic = resolveTraffic({ ...settings, metrics }, objectives);
   const iterations = required(settings, 'iterations');
+  const intervalMs = required(settings, 'intervalMs');
+  const { traffic, loadJob } = resolveTraffic({ ...settings, metrics }, objectives, {
+    namespace,
+    service,
+    hasCluster: resolvedCluster !== undefined,
+    runSeconds: (iterations * intervalMs) / 1000,
+  });
+  const cluster = resolvedCluster && loadJob ? { ...resolvedCluster, loadJob } : resolvedCluster;
   const failFastAfter = required(settings, 'failFastAfter');
   if (settings.failFast && failFastAfter > iterations) {
     notes.push(
@@ -101,7 +109,7 @@ export function resolveConfig(
       name: settings.name ?? service,
       target: { namespace, service, darkRevision, liveRevision },
       objectives,
-      intervalMs: required(settings, 'intervalMs'),
+      intervalMs,
       iterations,
       minRequests: required(settings, 'minRequests'),
       failFast: {

@@ -59,6 +59,13 @@ export interface ClusterSettings {
   readonly promote?: boolean;
 }
 
+/** `load-service`: `[namespace/]name[:port]`. */
+export interface ServiceAddress {
+  readonly namespace?: string;
+  readonly name: string;
+  readonly port?: number | string;
+}
+
 /** Shadowgate's own traffic (traffic-fields.ts): metrics source, local versions, mirroring proxy, load. */
 export interface TrafficSettings {
   readonly metrics?: 'prometheus' | 'builtin';
@@ -75,6 +82,9 @@ export interface TrafficSettings {
   readonly loadRate?: number;
   readonly loadConcurrency?: number;
   readonly loadUrl?: string;
+  readonly loadTarget?: 'url' | 'port-forward' | 'job';
+  readonly loadService?: ServiceAddress;
+  readonly loadJobImage?: string;
   readonly loadMethod?: string;
   readonly loadHeaders?: Readonly<Record<string, string>>;
   readonly loadBody?: string;

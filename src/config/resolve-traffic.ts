@@ -1,10 +1,28 @@
+import type { LoadJobConfig } from '../core/cluster-config.js';
 import { ConfigurationError } from '../core/configuration-error.js';
 import type { Objective } from '../core/model.js';
-import type { LocalTargetConfig, TrafficConfig } from '../core/traffic-config.js';
+import type { LoadConfig, LocalTargetConfig, TrafficConfig } from '../core/traffic-config.js';
 import type { ExperimentSettings } from './experiment-settings.js';
+import { DEFAULT_LOAD_JOB_IMAGE } from './traffic-fields.js';
 import { requestTemplates } from './traffic-values.js';
 
 type Defaulted = ExperimentSettings & Required<Pick<ExperimentSettings, 'metrics'>>;
+
+/** What the load's defaults and checks need from the rest of the config. */
+export interface LoadContext {
+  readonly namespace: string;
+  readonly service: string;
+  /** Whether the run has a cluster side, which port-forward and job go through. */
+  readonly hasCluster: boolean;
+  /** The evaluation's length: iterations × interval. */
+  readonly runSeconds: number;
+}
+
+/** Shadowgate's own traffic on the runner, and the load a Job sends from inside the cluster. */
+export interface ResolvedTraffic {
+  readonly traffic?: TrafficConfig;
+  readonly loadJob?: LoadJobConfig;
+}
 
 /**
  * The traffic part of a run, from defaulted settings: undefined when Shadowgate makes no traffic itself.
@@ -14,7 +32,8 @@ type Defaulted = ExperimentSettings & Required<Pick<ExperimentSettings, 'metrics
 export function resolveTraffic(
   settings: Defaulted,
   objectives: readonly Objective[],
-): TrafficConfig | undefined {
+  context: LoadContext,
+): ResolvedTraffic {
   const { metrics } = settings;
   const mirror = settings.mirror ?? (metrics === 'builtin' ? 'builtin' : 'none');
   if (metrics === 'builtin') {
@@ -57,9 +76,11 @@ export function resolveTraffic(
     );
   }
 
-  const load = resolveLoad(settings, mirror === 'builtin');
-  if (mirror === 'none' && !load) return undefined;
-  return {
+  const load = resolveLoad(settings, mirror === 'builtin', context);
+  const loadJob = load?.kind === 'job' ? load.job : undefined;
+  const runnerLoad = load?.kind === 'runner' ? load.load : undefined;
+  if (mirror === 'none' && !runnerLoad) return loadJob ? { loadJob } : {};
+  const traffic: TrafficConfig = {
     ...(live ? { live } : {}),
     ...(dark ? { dark } : {}),
     mirror:
@@ -71,31 +92,119 @@ export function resolveTraffic(
             port: settings.mirrorPort ?? 0,
           }
         : { kind: 'none' },
-    ...(load ? { load } : {}),
+    ...(runnerLoad ? { load: runnerLoad } : {}),
     startTimeoutMs: settings.startTimeoutMs ?? 30_000,
-    requestTimeoutMs: settings.requestTimeoutMs ?? 10_000,
+    requestTimeoutMs: requestTimeoutMs(settings),
   };
+  return { traffic, ...(loadJob ? { loadJob } : {}) };
 }
+
+const requestTimeoutMs = (settings: Defaulted) => settings.requestTimeoutMs ?? 10_000;
 
 function localTarget(url: string | undefined, command: string | undefined): LocalTargetConfig | undefined {
   if (url === undefined && command === undefined) return undefined;
   return { ...(url === undefined ? {} : { url }), ...(command === undefined ? {} : { command }) };
 }
 
-function resolveLoad(settings: Defaulted, hasProxy: boolean): TrafficConfig['load'] {
+type ResolvedLoad =
+  | { readonly kind: 'runner'; readonly load: LoadConfig }
+  | { readonly kind: 'job'; readonly job: LoadJobConfig };
+
+/** Settings that only mean something for one load-target. */
+const TARGET_ONLY = {
+  loadService: 'port-forward',
+  loadJobImage: 'job',
+} as const satisfies Partial<Record<keyof ExperimentSettings, LoadTarget>>;
+type LoadTarget = NonNullable<ExperimentSettings['loadTarget']>;
+
+function resolveLoad(settings: Defaulted, hasProxy: boolean, context: LoadContext): ResolvedLoad | undefined {
   const { loadRate } = settings;
+  const target = settings.loadTarget ?? 'url';
   if (loadRate === undefined) {
-    const stray = (['loadUrl', 'loadHeaders', 'loadBody', 'loadRequests'] as const).find(
-      (key) => settings[key] !== undefined,
-    );
+    const stray = (
+      [
+        'loadUrl',
+        'loadHeaders',
+        'loadBody',
+        'loadRequests',
+        'loadTarget',
+        'loadService',
+        'loadJobImage',
+      ] as const
+    ).find((key) => settings[key] !== undefined && !(key === 'loadTarget' && target === 'url'));
     if (stray) {
       throw new ConfigurationError(
         'load-rate',
-        `${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is set, but there is no load without a rate`,
+        `${inputName(stray)} is set, but there is no load without a rate`,
         'load-rate: 50',
       );
     }
     return undefined;
+  }
+  for (const [key, only] of Object.entries(TARGET_ONLY) as [keyof typeof TARGET_ONLY, LoadTarget][]) {
+    if (settings[key] !== undefined && target !== only) {
+      throw new ConfigurationError(
+        inputName(key),
+        `only applies with load-target ${only}`,
+        `load-target: ${only}`,
+      );
+    }
+  }
+  const requests = requestTemplates(settings.loadRequests, {
+    method: settings.loadMethod ?? 'GET',
+    headers: settings.loadHeaders ?? {},
+    ...(settings.loadBody === undefined ? {} : { body: settings.loadBody }),
+  });
+  if (target !== 'url') {
+    if (!context.hasCluster) {
+      throw new ConfigurationError(
+        'load-target',
+        `${target} goes through the Kubernetes API, so it needs the cluster settings (kubeconfig, target, router, …); without them use load-target url`,
+        'load-target: url',
+      );
+    }
+    if (hasProxy) {
+      throw new ConfigurationError(
+        'load-target',
+        `${target} sends the load into the cluster, so it never passes the builtin mirroring proxy on the runner; use mirror none and let the cluster's mesh mirror it`,
+        'mirror: none',
+      );
+    }
+  }
+  if (target === 'job') {
+    return {
+      kind: 'job',
+      job: {
+        image: settings.loadJobImage ?? DEFAULT_LOAD_JOB_IMAGE,
+        url: settings.loadUrl ?? `http://${context.service}.${context.namespace}.svc.cluster.local`,
+        ratePerSecond: loadRate,
+        requests,
+        requestTimeoutMs: requestTimeoutMs(settings),
+        runSeconds: context.runSeconds,
+      },
+    };
+  }
+  const common = { ratePerSecond: loadRate, concurrency: settings.loadConcurrency ?? 64, requests };
+  if (target === 'port-forward') {
+    if (settings.loadUrl !== undefined) {
+      throw new ConfigurationError(
+        'load-url',
+        'with load-target port-forward the load goes to load-service through the Kubernetes API; remove load-url',
+        `load-service: ${context.namespace}/${context.service}:80`,
+      );
+    }
+    const service = settings.loadService;
+    return {
+      kind: 'runner',
+      load: {
+        ...common,
+        portForward: {
+          namespace: service?.namespace ?? context.namespace,
+          service: service?.name ?? context.service,
+          ...(service?.port === undefined ? {} : { port: service.port }),
+        },
+      },
+    };
   }
   if (settings.loadUrl === undefined && !hasProxy) {
     throw new ConfigurationError(
@@ -105,13 +214,11 @@ function resolveLoad(settings: Defaulted, hasProxy: boolean): TrafficConfig['loa
     );
   }
   return {
-    ...(settings.loadUrl === undefined ? {} : { url: settings.loadUrl }),
-    ratePerSecond: loadRate,
-    concurrency: settings.loadConcurrency ?? 64,
-    requests: requestTemplates(settings.loadRequests, {
-      method: settings.loadMethod ?? 'GET',
-      headers: settings.loadHeaders ?? {},
-      ...(settings.loadBody === undefined ? {} : { body: settings.loadBody }),
-    }),
+    kind: 'runner',
+    load: { ...(settings.loadUrl === undefined ? {} : { url: settings.loadUrl }), ...common },
   };
+}
+
+function inputName(setting: string): string {
+  return setting.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }

@@ -1,4 +1,4 @@
-import { parseMirrorPercent } from './cluster-values.js';
+import { parseImage, parseMirrorPercent } from './cluster-values.js';
 import { type ConfigField, durationAtLeast, field } from './config-field.js';
 import { parseHeaders } from './prometheus-values.js';
 import { parseBoolean, parseChoice, parseInteger, parseText } from './scalar-values.js';
@@ -7,8 +7,12 @@ import {
   parseMethod,
   parsePositiveNumber,
   parseRequests,
+  parseServiceAddress,
   parseTargetUrl,
 } from './traffic-values.js';
+
+/** A small, maintained image with `sh` and `curl`, pinned by tag. */
+export const DEFAULT_LOAD_JOB_IMAGE = 'curlimages/curl:8.11.1';
 
 /** Shadowgate's own traffic: where metrics come from, local versions, the mirroring proxy and the load. */
 export const TRAFFIC_FIELDS: readonly ConfigField[] = [
@@ -125,8 +129,33 @@ export const TRAFFIC_FIELDS: readonly ConfigField[] = [
     setting: 'loadUrl',
     input: 'load-url',
     file: 'traffic.load.url',
-    description: 'Where the load goes, e.g. an ingress URL. Default: the mirroring proxy.',
+    description:
+      'Where the load goes, e.g. an ingress URL. Default: the mirroring proxy; with load-target job, the service under test inside the cluster (http://<service>.<namespace>.svc.cluster.local).',
     parse: parseTargetUrl,
+  }),
+  field({
+    setting: 'loadTarget',
+    input: 'load-target',
+    file: 'traffic.load.target',
+    default: 'url',
+    description:
+      'How the load reaches its target. url: straight from the runner to load-url (or the mirroring proxy). port-forward: through the Kubernetes API to a ready pod of load-service, for a runner that cannot reach the ingress. job: from inside the cluster, by a Job running curl at load-rate against load-url until cleanup deletes it. port-forward and job need the cluster settings. Default: url.',
+    parse: (value, at) => parseChoice(value, at, ['url', 'port-forward', 'job']),
+  }),
+  field({
+    setting: 'loadService',
+    input: 'load-service',
+    file: 'traffic.load.service',
+    description:
+      'With load-target port-forward, the Service to send the load to, as `[namespace/]name[:port]` (port by number or name; default its first port), e.g. `istio-system/istio-ingressgateway:80` so that the mesh mirrors the load. Default: the service under test.',
+    parse: parseServiceAddress,
+  }),
+  field({
+    setting: 'loadJobImage',
+    input: 'load-job-image',
+    file: 'traffic.load.jobImage',
+    description: `With load-target job, the image the Job runs: it needs \`sh\` and \`curl\`. Default: ${DEFAULT_LOAD_JOB_IMAGE}.`,
+    parse: parseImage,
   }),
   field({
     setting: 'loadMethod',

@@ -1,6 +1,8 @@
 import { ConfigurationError } from '../core/configuration-error.js';
 import type { RequestTemplate } from '../core/traffic-config.js';
 import type { ConfigDependencies } from './config-dependencies.js';
+import type { ServiceAddress } from './experiment-settings.js';
+import { parseDnsLabel } from './names.js';
 import { parseHeaders } from './prometheus-values.js';
 import { isMapping, parseYaml } from './yaml-document.js';
 
@@ -18,6 +20,37 @@ export function parseTargetUrl(value: unknown, input: string): string {
   if (url.search || url.hash)
     throw new ConfigurationError(input, 'a base URL has no query or fragment', example);
   return text.replace(/\/+$/, '');
+}
+
+/** `load-service`: `[namespace/]name[:port]`, the port by number or by name. */
+export function parseServiceAddress(value: unknown, input: string): ServiceAddress {
+  const example = 'istio-system/istio-ingressgateway:80';
+  const text = typeof value === 'string' ? value.trim() : '';
+  const match = /^(?:([^/:]+)\/)?([^/:]+)(?::([^/:]+))?$/.exec(text);
+  if (!match) {
+    throw new ConfigurationError(input, `${JSON.stringify(value)} is not [namespace/]name[:port]`, example);
+  }
+  const [, namespace, name = '', port] = match;
+  return {
+    ...(namespace === undefined
+      ? {}
+      : { namespace: parseDnsLabel(namespace, `${input} namespace`, example) }),
+    name: parseDnsLabel(name, `${input} name`, example),
+    ...(port === undefined ? {} : { port: servicePort(port, input, example) }),
+  };
+}
+
+function servicePort(text: string, input: string, example: string): number | string {
+  if (/^\d+$/.test(text)) {
+    const port = Number(text);
+    if (port >= 1 && port <= 65_535) return port;
+    throw new ConfigurationError(input, `port ${text} is not between 1 and 65535`, example);
+  }
+  // A port name is an IANA service name: at most 15 characters, lower-case letters, digits and "-".
+  if (!/^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/.test(text) || !/[a-z]/.test(text)) {
+    throw new ConfigurationError(input, `"${text}" is neither a port number nor a port name`, example);
+  }
+  return text;
 }
 
 /** A number in (min, max], e.g. a request rate, from a YAML number or a string. */

@@ -1,3 +1,5 @@
+import type { RequestTemplate } from './traffic-config.js';
+
 /**
  * What the cluster side of a run does: which dark version to deploy and how, how traffic is mirrored to it,
  * and what happens after the verdict. Pure data, validated by src/config.
@@ -73,6 +75,23 @@ export interface NoRouterConfig {
 
 export type RouterConfig = IstioRouterConfig | GatewayRouterConfig | NoRouterConfig;
 
+/**
+ * The load sent from inside the cluster (`load-target: job`), like the Iter8 tutorial's curl Job but at a
+ * constant arrival rate: one curl per request, started on schedule whatever the earlier ones are doing. Runs
+ * until cleanup deletes it; its requests are measured by Prometheus, not by Shadowgate.
+ */
+export interface LoadJobConfig {
+  /** An image with `sh` and `curl`. */
+  readonly image: string;
+  /** Base URL inside the cluster, e.g. `http://checkout.shop.svc.cluster.local`. */
+  readonly url: string;
+  readonly ratePerSecond: number;
+  readonly requests: readonly RequestTemplate[];
+  readonly requestTimeoutMs: number;
+  /** How long the evaluation runs; the Job ends itself some minutes after, should cleanup never come. */
+  readonly runSeconds: number;
+}
+
 export interface ClusterConfig {
   readonly kubeconfig: KubeconfigSource;
   readonly target: TargetConfig;
@@ -83,4 +102,5 @@ export interface ClusterConfig {
   readonly leaseWaitMs: number;
   /** On pass, make the dark version live (Knative: 100% traffic; Deployment: live takes the image). */
   readonly promote: boolean;
+  readonly loadJob?: LoadJobConfig;
 }

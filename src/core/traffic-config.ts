@@ -21,10 +21,22 @@ export interface RequestTemplate {
   readonly weight: number;
 }
 
+/**
+ * A Service reached through the Kubernetes API (pods/portforward to one of its ready pods), for a runner that
+ * cannot reach the cluster's ingress. Point it at the ingress gateway's Service to have the mesh mirror the load.
+ */
+export interface PortForwardTarget {
+  readonly namespace: string;
+  readonly service: string;
+  /** The Service port, by number or name; default its first port. */
+  readonly port?: number | string;
+}
+
 /** The open-model load generator: a constant arrival rate, whatever the responses' latency. */
 export interface LoadConfig {
-  /** Where requests go; default the mirroring proxy. */
+  /** Where requests go; default the mirroring proxy. Not set with `portForward`, whose local end it becomes. */
   readonly url?: string;
+  readonly portForward?: PortForwardTarget;
   readonly ratePerSecond: number;
   /** Most requests in flight at once; beyond it requests wait, and their wait counts in their latency. */
   readonly concurrency: number;

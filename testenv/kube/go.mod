@@ -6,6 +6,7 @@ go 1.26.0
 
 require (
 	go.etcd.io/etcd/server/v3 v3.7.0
+	k8s.io/cri-streaming v0.0.0
 	k8s.io/kubernetes v1.37.2
 )
 

@@ -88,6 +88,9 @@ describe('action inputs', () => {
         'load-rate',
         'load-concurrency',
         'load-url',
+        'load-target',
+        'load-service',
+        'load-job-image',
         'load-method',
         'load-headers',
         'load-body',
@@ -123,6 +126,7 @@ describe('action inputs', () => {
       'mirror-unsafe-methods': 'false',
       'mirror-port': '0',
       'load-concurrency': '64',
+      'load-target': 'url',
       'load-method': 'GET',
     });
   });

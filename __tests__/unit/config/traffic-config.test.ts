@@ -194,3 +194,143 @@ describe('traffic settings', () => {
     expect(pass.traffic?.mirror).toMatchObject({ kind: 'builtin', percent: 50, unsafeMethods: false });
   });
 });
+
+describe('load targets', () => {
+  // A cluster run measured by Prometheus, with no mirroring proxy on the runner.
+  const CLUSTER: Readonly<Record<string, string>> = {
+    namespace: 'shop',
+    service: 'checkout',
+    target: 'deployment',
+    image: 'ghcr.io/acme/checkout:pr-42',
+    'revision-suffix': 'pr42',
+    router: 'istio',
+    'prometheus-url': 'http://prometheus:9090',
+    objectives: 'p95-latency < 100ms',
+    'load-rate': '20',
+  };
+
+  it('port-forwards to the service under test by default', () => {
+    const config = build({ ...CLUSTER, 'load-target': 'port-forward' });
+    expect(config.traffic?.load).toEqual({
+      portForward: { namespace: 'shop', service: 'checkout' },
+      ratePerSecond: 20,
+      concurrency: 64,
+      requests: [{ method: 'GET', path: '/', headers: {}, weight: 1 }],
+    });
+    expect(config.cluster?.loadJob).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'istio-system/istio-ingressgateway:80',
+      { namespace: 'istio-system', service: 'istio-ingressgateway', port: 80 },
+    ],
+    ['gateway:http2', { namespace: 'shop', service: 'gateway', port: 'http2' }],
+    ['ingress/kourier', { namespace: 'ingress', service: 'kourier' }],
+  ])('reads load-service %s', (value, portForward) => {
+    const config = build({ ...CLUSTER, 'load-target': 'port-forward', 'load-service': value });
+    expect(config.traffic?.load?.portForward).toEqual(portForward);
+  });
+
+  it('runs a Job against the in-cluster URL of the service under test by default', () => {
+    const config = build({
+      ...CLUSTER,
+      'load-target': 'job',
+      'load-requests': '[/products, {method: POST, path: /cart, body: "{}", weight: 2}]',
+      'request-timeout': '3s',
+      interval: '10s',
+      iterations: '6',
+    });
+    expect(config.traffic).toBeUndefined();
+    expect(config.cluster?.loadJob).toEqual({
+      image: 'curlimages/curl:8.11.1',
+      url: 'http://checkout.shop.svc.cluster.local',
+      ratePerSecond: 20,
+      requests: [
+        { method: 'GET', path: '/products', headers: {}, weight: 1 },
+        { method: 'POST', path: '/cart', headers: {}, body: '{}', weight: 2 },
+      ],
+      requestTimeoutMs: 3000,
+      runSeconds: 60,
+    });
+  });
+
+  it('sends the Job to load-url with load-job-image', () => {
+    const config = build({
+      ...CLUSTER,
+      'load-target': 'job',
+      'load-url': 'http://istio-ingressgateway.istio-system',
+      'load-job-image': 'registry.internal/tools/curl:8',
+    });
+    expect(config.cluster?.loadJob).toMatchObject({
+      image: 'registry.internal/tools/curl:8',
+      url: 'http://istio-ingressgateway.istio-system',
+    });
+  });
+
+  it.each([
+    [
+      {
+        'load-target': 'port-forward',
+        target: '',
+        image: '',
+        'revision-suffix': '',
+        router: '',
+        'dark-revision': 'checkout-00002',
+      },
+      'load-target',
+      /needs the cluster settings/,
+    ],
+    [
+      { 'load-target': 'job', 'load-rate': '' },
+      'load-rate',
+      /load-target is set, but there is no load without a rate/,
+    ],
+    [{ 'load-target': 'port-forward', 'load-url': 'http://x.example' }, 'load-url', /remove load-url/],
+    [{ 'load-service': 'gateway' }, 'load-service', /only applies with load-target port-forward/],
+    [
+      { 'load-target': 'port-forward', 'load-job-image': 'curl' },
+      'load-job-image',
+      /only applies with load-target job/,
+    ],
+    [
+      { 'load-target': 'port-forward', 'load-service': 'a/b/c' },
+      'load-service',
+      /not \[namespace\/\]name\[:port\]/,
+    ],
+    [
+      { 'load-target': 'port-forward', 'load-service': 'Gateway' },
+      'load-service name',
+      /not a valid Kubernetes name/,
+    ],
+    [
+      { 'load-target': 'port-forward', 'load-service': 'gateway:0' },
+      'load-service',
+      /not between 1 and 65535/,
+    ],
+    [
+      { 'load-target': 'port-forward', 'load-service': 'gateway:HTTP' },
+      'load-service',
+      /neither a port number nor a port name/,
+    ],
+    [{ 'load-target': 'tcp' }, 'load-target', /url, port-forward, job/],
+  ])('rejects %j on %s', (overrides, input, message) => {
+    const error = errorOf(() => build({ ...CLUSTER, ...overrides }));
+    expect(error.input).toBe(input);
+    expect(error.message).toMatch(message);
+  });
+
+  it('rejects an in-cluster load with the builtin proxy, which it would never pass', () => {
+    const error = errorOf(() =>
+      build({
+        ...CLUSTER,
+        mirror: 'builtin',
+        'live-url': 'http://127.0.0.1:8080',
+        'dark-url': 'http://127.0.0.1:8081',
+        'load-target': 'job',
+      }),
+    );
+    expect(error.input).toBe('load-target');
+    expect(error.message).toMatch(/never passes the builtin mirroring proxy/);
+  });
+});
