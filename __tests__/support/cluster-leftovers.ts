@@ -12,6 +12,8 @@ const KINDS = [
   ['gateway.networking.k8s.io/v1', 'HTTPRoute'],
   ['apps/v1', 'Deployment'],
   ['v1', 'Service'],
+  ['batch/v1', 'Job'],
+  ['v1', 'Pod'],
 ] as const;
 
 /**

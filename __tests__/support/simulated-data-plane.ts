@@ -20,6 +20,7 @@
 // latencies, and the bundled action. Simulated: scheduling, the sidecar (its metrics come from the app itself) and
 // the Envoy mirror (the built-in proxy implements the same share).
 import { existsSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type * as k8s from '@kubernetes/client-node';
 import { type HttpRoute, refersToService } from '../../src/cluster/http-route-mirror.js';
@@ -56,7 +57,7 @@ export interface SimulatedDataPlaneOptions {
   readonly liveWorkload: string;
   /** By container image. A Deployment with any other image never becomes ready (ErrImagePull). */
   readonly profiles: Readonly<Record<string, AppProfile>>;
-  /** Requests per second sent to the ingress. */
+  /** Requests per second the data plane itself sends to the ingress (the users' traffic); 0 sends none. */
   readonly ratePerSecond: number;
   readonly log?: (line: string) => void;
 }
@@ -85,7 +86,9 @@ interface Ingress {
   readonly dark?: string;
   readonly percent: number;
   readonly proxy?: MirrorProxy;
-  readonly load: LoadGenerator;
+  readonly load?: LoadGenerator;
+  /** Where the ingress sends a request: the mirroring proxy, or live directly. */
+  readonly url: string;
 }
 
 const POLL_MS = 200;
@@ -108,6 +111,11 @@ export class SimulatedDataPlane {
   readonly loadReports: LoadReport[] = [];
   /** The share of each mirror applied, in percent, in order. */
   readonly mirrorShares: number[] = [];
+  /**
+   * The ingress gateway's address, which stays the same while the mirror behind it changes: a relay to the
+   * current ingress. Traffic sent here is routed (and mirrored) like the data plane's own.
+   */
+  private readonly gateway = createServer((socket) => this.relay(socket));
 
   private constructor(
     private readonly options: SimulatedDataPlaneOptions,
@@ -129,8 +137,29 @@ export class SimulatedDataPlane {
     if (!binary) throw new Error('No Prometheus binary: run testenv/provision.sh');
     const prometheus = await startPrometheus({ binary, targets: [] });
     const plane = new SimulatedDataPlane(options, prometheus);
+    await new Promise<void>((resolve) => plane.gateway.listen(0, '127.0.0.1', resolve));
     plane.loop.start();
     return plane;
+  }
+
+  /** `http://127.0.0.1:<port>` of the ingress gateway. */
+  get gatewayUrl(): string {
+    const address = this.gateway.address();
+    return `http://127.0.0.1:${address && typeof address === 'object' ? address.port : 0}`;
+  }
+
+  private relay(socket: Socket): void {
+    socket.on('error', () => socket.destroy());
+    const target = this.ingress ? new URL(this.ingress.url) : undefined;
+    if (!target) {
+      socket.destroy();
+      return;
+    }
+    const upstream = connect(Number(target.port), target.hostname);
+    upstream.on('error', () => socket.destroy());
+    socket.on('close', () => upstream.destroy());
+    upstream.on('close', () => socket.destroy());
+    socket.pipe(upstream).pipe(socket);
   }
 
   /** Requests the mirroring proxies copied to a dark process, over the whole run. */
@@ -167,6 +196,7 @@ export class SimulatedDataPlane {
 
   async stop(): Promise<void> {
     await this.loop.stop();
+    this.gateway.close();
     await this.replaceIngress(undefined);
     for (const name of [...this.pods.keys()]) await this.stopPod(name);
     await this.prometheus.stop();
@@ -381,7 +411,7 @@ export class SimulatedDataPlane {
     const current = this.ingress;
     this.ingress = undefined;
     if (current) {
-      this.loadReports.push(await current.load.stop());
+      if (current.load) this.loadReports.push(await current.load.stop());
       await current.proxy?.close();
     }
     const live = this.pods.get(this.options.liveWorkload);
@@ -402,17 +432,25 @@ export class SimulatedDataPlane {
       this.proxies.push(proxy);
       this.mirrorShares.push(next.percent);
     }
-    const load = new LoadGenerator({
-      url: proxy?.url ?? live.app.url,
-      ratePerSecond: this.options.ratePerSecond,
-      concurrency: 64,
-      requests: [{ method: 'GET', path: '/cart', headers: {}, weight: 1 }],
-      timeoutMs: 5_000,
-    });
-    load.start();
-    this.ingress = dark
-      ? { dark: next.dark, percent: next.percent, ...(proxy ? { proxy } : {}), load }
-      : { percent: 0, load };
+    const url = proxy?.url ?? live.app.url;
+    const load =
+      this.options.ratePerSecond > 0
+        ? new LoadGenerator({
+            url,
+            ratePerSecond: this.options.ratePerSecond,
+            concurrency: 64,
+            requests: [{ method: 'GET', path: '/cart', headers: {}, weight: 1 }],
+            timeoutMs: 5_000,
+          })
+        : undefined;
+    load?.start();
+    this.ingress = {
+      ...(dark ? { dark: next.dark } : {}),
+      percent: dark ? next.percent : 0,
+      ...(proxy ? { proxy } : {}),
+      ...(load ? { load } : {}),
+      url,
+    };
     this.log(
       dark
         ? `ingress: ${this.options.ratePerSecond} req/s to live, ${next.percent}% mirrored to ${next.dark}`
