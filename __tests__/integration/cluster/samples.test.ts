@@ -32,6 +32,7 @@ import { leftovers } from '../../support/cluster-leftovers.js';
 import { DeploymentStatusController } from '../../support/deployment-status-controller.js';
 import { KnativeStatusController } from '../../support/knative-status-controller.js';
 import { type KubeTestEnv, startKubeTestEnv } from '../../support/kube-test-env.js';
+import { sampleRoleRules } from '../../support/sample-rbac.js';
 
 const candidate = 'ghcr.io/acme/checkout:pr-42';
 
@@ -53,15 +54,6 @@ function sampleObjects(path: string): k8s.KubernetesObject[] {
   return parseAllDocuments(readFileSync(new URL(path, samples), 'utf8')).map(
     (document) => document.toJS() as k8s.KubernetesObject,
   );
-}
-
-/** The Role's rules from a sample file. */
-function sampleRules(file: string): k8s.V1PolicyRule[] {
-  const role = sampleObjects(`rbac/${file}`).find((object) => object.kind === 'Role') as
-    | k8s.V1Role
-    | undefined;
-  if (!role?.rules) throw new Error(`${file} has no Role with rules`);
-  return role.rules;
 }
 
 /** Stands in for the controllers that cannot run here (see the support files). */
@@ -375,7 +367,8 @@ describe('sample manifests', () => {
       const moved = JSON.parse(
         JSON.stringify(object)
           .replaceAll('"namespace":"shop"', `"namespace":"${namespace}"`)
-          .replaceAll('"namespace":"default"', `"namespace":"${namespace}"`),
+          .replaceAll('"namespace":"default"', `"namespace":"${namespace}"`)
+          .replaceAll('"namespace":"istio-system"', `"namespace":"${namespace}"`),
       ) as k8s.KubernetesObject;
       expect(moved.metadata?.namespace).toBe(namespace);
       const created = await admin.create(moved);
@@ -385,7 +378,7 @@ describe('sample manifests', () => {
 });
 
 describe.each(combinations)('samples/rbac/$file', (combination) => {
-  const rules = sampleRules(combination.file);
+  const rules = sampleRoleRules(combination.file);
 
   it('is enough for the whole lifecycle, which leaves nothing behind and restores the routing exactly', async () => {
     const { namespace, routingBefore } = await seed(combination);

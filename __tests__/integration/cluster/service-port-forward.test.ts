@@ -10,6 +10,7 @@ import { LoadGenerator } from '../../../src/traffic/load-generator.js';
 import { type KubeTestEnv, startKubeTestEnv } from '../../support/kube-test-env.js';
 import { createNodePod } from '../../support/node-pods.js';
 import { type SampleApp, startSampleApp } from '../../support/sample-app.js';
+import { sampleRoleRules } from '../../support/sample-rbac.js';
 
 const NAMESPACE = 'shop';
 const NODE = 'node-a';
@@ -111,11 +112,11 @@ describe('port-forward to a Service through the Kubernetes API', () => {
   });
 
   it('works with exactly the documented permissions, and names the missing one without them', async () => {
-    const documented = [
-      { apiGroups: [''], resources: ['services'], verbs: ['get'] },
-      { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
-      { apiGroups: [''], resources: ['pods/portforward'], verbs: ['get', 'create'] },
-    ];
+    // samples/rbac/load-in-cluster.yaml's Role for the gateway's namespace, here for this test's Service.
+    const documented = sampleRoleRules('load-in-cluster.yaml', 'shadowgate-port-forward').map((rule) =>
+      rule.resources?.includes('services') ? { ...rule, resourceNames: ['checkout'] } : rule,
+    );
+    const withoutPortForward = documented.filter((rule) => !rule.resources?.includes('pods/portforward'));
     const allowed = createKubeClients(
       { kind: 'inline', yaml: await env.mintKubeconfig(NAMESPACE, documented) },
       () => {},
@@ -124,7 +125,7 @@ describe('port-forward to a Service through the Kubernetes API', () => {
     await forward.close();
 
     const lacking = createKubeClients(
-      { kind: 'inline', yaml: await env.mintKubeconfig(NAMESPACE, documented.slice(0, 2)) },
+      { kind: 'inline', yaml: await env.mintKubeconfig(NAMESPACE, withoutPortForward) },
       () => {},
     );
     const error = await forwardTo('checkout', lacking.api, lacking.kubeConfig).catch((e: unknown) => e);

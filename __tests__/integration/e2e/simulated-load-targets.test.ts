@@ -9,10 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { output } from '../../support/checkout-cluster.js';
 import { JobRunner } from '../../support/job-runner.js';
 import { createNodePod } from '../../support/node-pods.js';
+import { sampleRoleRules } from '../../support/sample-rbac.js';
 import { HEALTHY, NAMESPACE, type SimulatedShop, startSimulatedShop } from '../../support/simulated-shop.js';
 
 const GOOD = 'ghcr.io/acme/checkout:pr-21-good';
 const MISSING_IMAGE = 'registry.example/tools/curl:missing';
+const JOB_RULES = [
+  ...sampleRoleRules('deployment-istio.yaml'),
+  ...sampleRoleRules('load-in-cluster.yaml', 'shadowgate-load-job'),
+];
 
 let shop: SimulatedShop;
 let jobs: JobRunner;
@@ -92,6 +97,8 @@ describe('the bundled action sending its own load into the cluster (target deplo
     const mirroredBefore = shop.plane.mirroredRequests();
     const result = await shop.run(
       shop.inputs('good', GOOD, {
+        // With exactly the sample Roles: the combination's, plus the load Job's.
+        kubeconfig: await shop.env.mintKubeconfig(NAMESPACE, JOB_RULES),
         'load-target': 'job',
         'load-url': shop.plane.gatewayUrl,
         'load-rate': '40',
@@ -135,6 +142,30 @@ describe('the bundled action sending its own load into the cluster (target deplo
     expect(result.exitCode, output(result)).toBe(1);
     expect(result.stdout).toMatch(
       /The load Job "shadowgate-load-checkout" in namespace "shop" failed to start: pod shadowgate-load-checkout-x7k2p container load: ImagePullBackOff: Back-off pulling image "registry\.example\/tools\/curl:missing"/,
+    );
+    await expect.poll(() => shop.managedObjects(), { timeout: 10_000 }).toEqual([]);
+    await expect.poll(() => shop.clusterState(), { timeout: 10_000 }).toEqual(before);
+  });
+
+  it('load-target job without permission to create Jobs fails naming it after deploying, and undoes everything', async () => {
+    const before = await shop.clusterState();
+    // Without create alone, so the run gets as far as deploying and mirroring before it fails.
+    const withoutJobs = JOB_RULES.map((rule) =>
+      rule.resources?.includes('jobs')
+        ? { ...rule, verbs: rule.verbs.filter((verb) => verb !== 'create') }
+        : rule,
+    );
+    const result = await shop.run(
+      shop.inputs('good', GOOD, {
+        kubeconfig: await shop.env.mintKubeconfig(NAMESPACE, withoutJobs),
+        'load-target': 'job',
+        'load-url': shop.plane.gatewayUrl,
+        'load-rate': '40',
+      }),
+    );
+    expect(result.exitCode, output(result)).toBe(1);
+    expect(result.stdout).toMatch(
+      /^::error::cannot create jobs\.batch "shadowgate-load-checkout" in namespace "shop": forbidden/m,
     );
     await expect.poll(() => shop.managedObjects(), { timeout: 10_000 }).toEqual([]);
     await expect.poll(() => shop.clusterState(), { timeout: 10_000 }).toEqual(before);

@@ -1,6 +1,6 @@
-import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import type { V1Deployment, V1Job, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { assessRollout } from '../../../src/cluster/rollout-status.js';
+import { assessJob, assessRollout } from '../../../src/cluster/rollout-status.js';
 
 function deployment(status: V1Deployment['status'], generation = 2, replicas = 1): V1Deployment {
   return {
@@ -161,5 +161,39 @@ describe('assessRollout', () => {
   it('ignores pods that are being deleted', () => {
     const deleting = pod('old', pullBackOff.status, true);
     expect(assessRollout(deployment(complete), [deleting])).toEqual({ phase: 'ready' });
+  });
+});
+
+describe('assessJob', () => {
+  const job = (status: V1Job['status']): V1Job => ({
+    metadata: { name: 'shadowgate-load-checkout' },
+    status,
+  });
+
+  it('is ready once a pod is ready', () => {
+    expect(assessJob(job({ active: 1, ready: 1 }), [])).toEqual({ phase: 'ready' });
+  });
+
+  it('waits while no pod is ready, saying so', () => {
+    expect(assessJob(job({ active: 1, ready: 0 }), [])).toEqual({
+      phase: 'progressing',
+      detail: 'no pod ready yet',
+    });
+  });
+
+  it('fails on a container that cannot start, with its reason', () => {
+    const state = assessJob(job({ active: 1, ready: 0 }), [pullBackOff]);
+    expect(state.phase).toBe('failed');
+    expect(state.phase === 'failed' && state.reason).toMatch(
+      /^pod checkout-abc-7d9-x1 container app: ImagePullBackOff/,
+    );
+  });
+
+  it.each([
+    ['Failed', 'DeadlineExceeded', 'Job was active longer than specified deadline'],
+    ['Complete', 'CompletionsReached', 'Reached expected number of succeeded pods'],
+  ])('fails when the Job ended (%s), since it should run until deleted', (type, reason, message) => {
+    const ended = job({ conditions: [{ type, status: 'True', reason, message }] });
+    expect(assessJob(ended, [])).toEqual({ phase: 'failed', reason: `${type} (${reason}): ${message}` });
   });
 });
