@@ -3,9 +3,11 @@ import type { ExperimentConfig } from './core/config.js';
 import { runEvaluation } from './core/evaluation-loop.js';
 import type { MetricsSource } from './core/metrics-source.js';
 import type { ExperimentResult } from './core/result.js';
+import type { TrafficSummary } from './core/traffic-summary.js';
 import { BuiltinSource } from './metrics/builtin-source.js';
 import { PrometheusSource } from './metrics/prometheus-source.js';
 import { formatProgressLine } from './report/progress-line.js';
+import { trafficLines } from './report/traffic-lines.js';
 
 export interface RunLog {
   info(line: string): void;
@@ -46,6 +48,8 @@ export async function runExperiment(
         ...(signal ? { signal } : {}),
       })
     : undefined;
+  let result: ExperimentResult;
+  let summary: TrafficSummary | undefined;
   try {
     let source: MetricsSource | undefined = prometheus;
     if (!source && traffic?.exchanges) {
@@ -57,15 +61,17 @@ export async function runExperiment(
     log.info(
       `Evaluating ${plan.objectives.length} objective(s) of ${plan.target.namespace}/${plan.target.service}, dark revision ${plan.target.darkRevision}: ${plan.iterations} iteration(s) every ${plan.intervalMs / 1000}s`,
     );
-    return await runEvaluation(plan, {
+    result = await runEvaluation(plan, {
       source,
       clock,
       ...(signal ? { signal } : {}),
       onIteration: (iteration, progress) => log.info(formatProgressLine(iteration, progress)),
     });
   } finally {
-    await traffic?.stop();
+    summary = await traffic?.stop();
+    for (const [label, text] of summary ? trafficLines(summary) : []) log.info(`${label}: ${text}`);
   }
+  return summary ? { ...result, traffic: summary } : result;
 }
 
 /**

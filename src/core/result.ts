@@ -1,5 +1,6 @@
 import type { MetricReading } from './metrics-source.js';
 import type { EvaluationPlan, Objective, TimeWindow, Verdict } from './model.js';
+import type { TrafficSummary } from './traffic-summary.js';
 
 /** ✓ met, ✗ breached, ? not enough data to say. */
 export type ObjectiveStatus = 'met' | 'breached' | 'unknown';
@@ -43,6 +44,8 @@ export interface ExperimentResult {
   readonly queries: readonly RenderedQuery[];
   /** e.g. `prometheus (istio) at http://…`. */
   readonly source: string;
+  /** What Shadowgate's own load generator and mirroring proxy did, when the run used them. */
+  readonly traffic?: TrafficSummary;
 }
 
 export interface RenderedQuery {

@@ -3,6 +3,7 @@ import type { ExperimentResult, IterationResult, ObjectiveAssessment } from '../
 import { type ClusterOutcome, clusterOutcomeLines } from './cluster-outcome.js';
 import { buildLatencyTrendChart } from './latency-trend-chart.js';
 import { escapeMarkdown, fencedCodeBlock, safeLinkTarget } from './markdown-escape.js';
+import { trafficLines } from './traffic-lines.js';
 import { formatReading, formatResolvedLimit } from './value-format.js';
 import { describeStop, lastIteration, STATUS_SYMBOL, VERDICT_ICON } from './verdict-text.js';
 
@@ -74,14 +75,17 @@ function requestsLine(iteration: IterationResult | undefined): string {
 function summaryList(result: ExperimentResult, cluster: ClusterOutcome | undefined): string {
   const { target } = result.plan;
   const last = lastIteration(result);
-  const clusterLines = cluster ? clusterOutcomeLines(cluster) : [];
+  const outcomeLines = [
+    ...(result.traffic ? trafficLines(result.traffic) : []),
+    ...(cluster ? clusterOutcomeLines(cluster) : []),
+  ];
   return [
     `- **Target:** ${escapeMarkdown(`${target.namespace}/${target.service}`)}`,
     `- **Dark revision:** ${escapeMarkdown(target.darkRevision)} · **Live revision:** ${escapeMarkdown(target.liveRevision ?? 'not named')}`,
     `- **Requests${last ? ` (iteration ${last.index} window)` : ''}:** ${requestsLine(last)}`,
     `- **Run:** ${escapeMarkdown(describeStop(result))}`,
     `- **Metrics:** ${escapeMarkdown(result.source)}`,
-    ...clusterLines.map(([label, text]) => `- **${label}:** ${escapeMarkdown(text)}`),
+    ...outcomeLines.map(([label, text]) => `- **${label}:** ${escapeMarkdown(text)}`),
   ].join('\n');
 }
 

@@ -1,6 +1,7 @@
 import type { MetricReading } from '../core/metrics-source.js';
 import type { Comparator, Limit, MetricSpec, TargetIdentity, TimeWindow, Verdict } from '../core/model.js';
 import type { ExperimentResult, ObjectiveAssessment, ObjectiveStatus, StopReason } from '../core/result.js';
+import type { TrafficSummary } from '../core/traffic-summary.js';
 
 /** A reading as stored in the result file; non-finite values become `null` because JSON has no NaN. */
 export type ReadingJson =
@@ -60,6 +61,8 @@ export interface ResultJson {
     readonly version: 'dark' | 'live';
     readonly query: string;
   }[];
+  /** Shadowgate's own load and mirroring proxy, when the run used them. */
+  readonly traffic?: TrafficSummary;
 }
 
 function windowJson(window: TimeWindow): WindowJson {
@@ -124,5 +127,6 @@ export function toResultJson(result: ExperimentResult): ResultJson {
       assessments: it.assessments.map(assessmentJson),
     })),
     queries: result.queries.map(({ metricId, version, query }) => ({ metricId, version, query })),
+    ...(result.traffic ? { traffic: structuredClone(result.traffic) } : {}),
   };
 }

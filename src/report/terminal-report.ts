@@ -1,5 +1,6 @@
 import type { ExperimentResult, ObjectiveAssessment } from '../core/result.js';
 import { type ClusterOutcome, clusterOutcomeLines } from './cluster-outcome.js';
+import { trafficLines } from './traffic-lines.js';
 import { formatReading, formatResolvedLimit } from './value-format.js';
 import { describeStop, lastIteration, STATUS_SYMBOL } from './verdict-text.js';
 
@@ -67,7 +68,10 @@ export function renderTerminalReport(result: ExperimentResult, cluster?: Cluster
   }
   lines.push(
     plain(`Run: ${describeStop(result)}`),
-    ...(cluster ? clusterOutcomeLines(cluster) : []).map(([label, text]) => plain(`${label}: ${text}`)),
+    ...[
+      ...(result.traffic ? trafficLines(result.traffic) : []),
+      ...(cluster ? clusterOutcomeLines(cluster) : []),
+    ].map(([label, text]) => plain(`${label}: ${text}`)),
     plain(`Verdict: ${result.verdict.toUpperCase()} - ${result.reason}`),
   );
   return `${lines.join('\n')}\n`;

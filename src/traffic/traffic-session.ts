@@ -1,15 +1,16 @@
 import type { MirroredExchanges } from '../core/mirrored-exchanges.js';
 import type { TrafficConfig } from '../core/traffic-config.js';
+import type { LoadSummary, MirrorSummary, TrafficSummary } from '../core/traffic-summary.js';
 import { LoadGenerator } from './load-generator.js';
 import { type RunningTarget, startLocalTarget } from './local-target.js';
 import { MirrorProxy } from './mirror-proxy.js';
-import { describeLoad, describeMirror } from './traffic-summary.js';
+import { loadSummary, mirrorSummary } from './traffic-summary.js';
 
 export interface TrafficSession {
   /** What the mirroring proxy measured; present with `mirror: builtin`. */
   readonly exchanges?: MirroredExchanges;
-  /** Stops the load, the proxy and the started commands, and logs what the load and the proxy did. */
-  stop(): Promise<void>;
+  /** Stops the load, the proxy and the started commands; resolves to what the load and the proxy did. */
+  stop(): Promise<TrafficSummary>;
 }
 
 export interface TrafficDependencies {
@@ -26,8 +27,11 @@ export async function startTraffic(
 ): Promise<TrafficSession> {
   const { log } = deps;
   const stops: (() => Promise<void>)[] = [];
-  const stopAll = async () => {
+  let load: LoadSummary | undefined;
+  let mirror: MirrorSummary | undefined;
+  const stopAll = async (): Promise<TrafficSummary> => {
     for (const stop of [...stops].reverse()) await stop();
+    return { ...(load ? { load } : {}), ...(mirror ? { mirror } : {}) };
   };
   try {
     const targetOptions = {
@@ -64,7 +68,7 @@ export async function startTraffic(
       proxy = mirrorProxy;
       stops.push(async () => {
         await mirrorProxy.close();
-        log(describeMirror(mirrorProxy.stats));
+        mirror = mirrorSummary(mirrorProxy.stats, percent);
       });
       log(
         `Mirroring proxy on ${mirrorProxy.url}: every request to live (${live.url}), ${percent}% to dark (${dark.url})` +
@@ -83,7 +87,13 @@ export async function startTraffic(
         timeoutMs: config.requestTimeoutMs,
       });
       generator.start();
-      stops.push(async () => log(describeLoad(await generator.stop())));
+      const { portForward } = config.load;
+      const target = portForward
+        ? `${url} (port-forward to Service "${portForward.service}" in namespace "${portForward.namespace}")`
+        : url;
+      stops.push(async () => {
+        load = loadSummary(await generator.stop(), target);
+      });
       log(
         `Load: ${config.load.ratePerSecond} requests/s (open model, at most ${config.load.concurrency} in flight), ` +
           `${config.load.requests.length} kind(s) of request, to ${url}`,

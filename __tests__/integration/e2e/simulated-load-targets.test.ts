@@ -84,7 +84,11 @@ describe('the bundled action sending its own load into the cluster (target deplo
     expect(result.stdout).toMatch(
       /Port-forward: http:\/\/127\.0\.0\.1:\d+ reaches Service "istio-ingressgateway" in namespace "istio-system" port 80 \(pod "istio-ingressgateway-5c7b9" port \d+\)/,
     );
-    expect(result.stdout).toMatch(/Load: \d+ requests in [\d.]+s \(\d+\.\d\/s of 40\/s\); 200 × \d+/);
+    // The load's summary is in the log and in the PR comment.
+    const load =
+      /Load:\*{0,2} \d+ requests in [\d.]+s \(\d+\.\d\/s of 40\/s\) to http:\/\/127\.0\.0\.1:\d+ \(port-forward to Service "istio-ingressgateway" in namespace "istio-system"\); 200 × \d+/;
+    expect(result.stdout).toMatch(load);
+    expect(shop.prComment()).toMatch(load);
     // 3 iterations × 3 s at 40 req/s, every one mirrored; the data plane sent none itself.
     expect(shop.plane.mirroredRequests() - mirroredBefore).toBeGreaterThan(200);
     expect(shop.prComment()).toContain('✅ Shadowgate: checkout-gate passed');

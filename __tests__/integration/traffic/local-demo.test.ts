@@ -63,8 +63,13 @@ describe('shadowgate run on builtin traffic', () => {
     expect(stderr).toMatch(/^\[1\/8\] mean-latency/m);
     expect(stderr).toMatch(/^Load: [\d,]+ requests in [\d.]+s \(/m);
     expect(stderr).toMatch(
-      /^Mirror: [\d,]+ requests answered by live, [\d,]+ mirrored to dark \(100\.0% of those eligible\)/m,
+      /^Mirror: [\d,]+ requests answered by live, [\d,]+ mirrored to dark \(100\.0% of those eligible, configured 100%\)/m,
     );
+    // The report says what the built-in traffic did, too.
+    expect(stdout).toMatch(
+      /^Load: [\d,]+ requests in [\d.]+s \([\d.]+\/s of 50\/s\) to http:\/\/127\.0\.0\.1:\d+; 200 × /m,
+    );
+    expect(stdout).toMatch(/^Mirror: [\d,]+ requests answered by live/m);
     const urls = startedUrls(stderr);
     expect(urls).toHaveLength(2);
     for (const url of urls) expect(await answers(url), url).toBe(false);
