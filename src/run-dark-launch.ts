@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { openDarkLaunch } from './cluster/dark-launch.js';
+import { type DarkLaunch, openDarkLaunch } from './cluster/dark-launch.js';
 import { createKubeClients } from './cluster/kube-client.js';
-import { openServicePortForward, type ServicePortForward } from './cluster/service-port-forward.js';
+import { openServicePortForward } from './cluster/service-port-forward.js';
 import type { DarkVersion } from './cluster/target.js';
 import type { Clock } from './core/clock.js';
 import type { ClusterConfig } from './core/cluster-config.js';
@@ -56,40 +56,56 @@ export async function runGate(config: ExperimentConfig, deps: GateDependencies):
 async function runDarkLaunch(
   config: ExperimentConfig,
   cluster: ClusterConfig,
-  { clock, log, signal, cluster: wiring }: GateDependencies,
+  deps: GateDependencies,
 ): Promise<GateRun> {
+  const { clock, log, signal, cluster: wiring } = deps;
   await preflightQueries(config, { clock, log, signal });
   const { api, kubeConfig } = createKubeClients(cluster.kubeconfig, wiring.mask);
-  const launch = await openDarkLaunch(cluster, config.plan.target, {
-    api,
-    clock,
-    log: (line) => log.info(line),
-    runId: wiring.runId,
-    save: wiring.save,
-    signal,
-  });
+  // Before anything is deployed: a wrong load-service or a missing permission then leaves nothing to undo.
+  const load = config.traffic?.load;
+  const forward =
+    config.traffic && load?.portForward
+      ? await openServicePortForward(kubeConfig, api, load.portForward, {
+          timeoutMs: config.traffic.requestTimeoutMs,
+          log: (line) => log.warning(line),
+        })
+      : undefined;
+  try {
+    if (forward) {
+      log.info(`Port-forward: ${forward.url} reaches ${forward.description} through the Kubernetes API`);
+    }
+    const launch = await openDarkLaunch(cluster, config.plan.target, {
+      api,
+      clock,
+      log: (line) => log.info(line),
+      runId: wiring.runId,
+      save: wiring.save,
+      signal,
+    });
+    return await evaluateLaunched(forward ? withLoadUrl(config, forward.url) : config, cluster, launch, deps);
+  } finally {
+    await forward?.close();
+  }
+}
+
+/** Evaluates the launched dark version, promotes it on pass when asked, and always cleans up. */
+async function evaluateLaunched(
+  config: ExperimentConfig,
+  cluster: ClusterConfig,
+  launch: DarkLaunch,
+  { clock, log, signal, cluster: wiring }: GateDependencies,
+): Promise<GateRun> {
   let run: Omit<GateRun, 'cluster'>;
   let promotion: ClusterOutcome = {};
   let cleanup: ClusterOutcome;
-  let forward: ServicePortForward | undefined;
   try {
-    const planned = { ...config, plan: withDeployedTarget(config.plan, launch.dark) };
-    const load = config.traffic?.load;
-    if (config.traffic && load?.portForward) {
-      forward = await openServicePortForward(kubeConfig, api, load.portForward, {
-        timeoutMs: config.traffic.requestTimeoutMs,
-        log: (line) => log.warning(line),
-      });
-      log.info(`Port-forward: ${forward.url} reaches ${forward.description} through the Kubernetes API`);
-    }
-    const evaluated = forward ? withLoadUrl(planned, forward.url) : planned;
+    const evaluated = { ...config, plan: withDeployedTarget(config.plan, launch.dark) };
     const result = await runExperiment(evaluated, { clock, log, signal, preflight: false });
     if (result.verdict === 'pass' && cluster.promote && !signal?.aborted) {
       promotion = await promote(() => launch.promote(), log);
     }
     run = { config: evaluated, result };
   } finally {
-    await forward?.close();
     cleanup = await close(() => launch.close(), log);
     if (!cleanup.cleanupFailure && cleanup.cleanup?.failures.length === 0) wiring.save('');
   }

@@ -20,7 +20,7 @@
 // latencies, and the bundled action. Simulated: scheduling, the sidecar (its metrics come from the app itself) and
 // the Envoy mirror (the built-in proxy implements the same share).
 import { existsSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import type * as k8s from '@kubernetes/client-node';
 import { type HttpRoute, refersToService } from '../../src/cluster/http-route-mirror.js';
@@ -112,10 +112,10 @@ export class SimulatedDataPlane {
   /** The share of each mirror applied, in percent, in order. */
   readonly mirrorShares: number[] = [];
   /**
-   * The ingress gateway's address, which stays the same while the mirror behind it changes: a relay to the
+   * The ingress gateway's address, which stays the same while the mirror behind it changes: an HTTP relay to the
    * current ingress. Traffic sent here is routed (and mirrored) like the data plane's own.
    */
-  private readonly gateway = createServer((socket) => this.relay(socket));
+  private readonly gateway = createServer((request, response) => this.relay(request, response));
 
   private constructor(
     private readonly options: SimulatedDataPlaneOptions,
@@ -148,18 +148,26 @@ export class SimulatedDataPlane {
     return `http://127.0.0.1:${address && typeof address === 'object' ? address.port : 0}`;
   }
 
-  private relay(socket: Socket): void {
-    socket.on('error', () => socket.destroy());
-    const target = this.ingress ? new URL(this.ingress.url) : undefined;
+  /** Routes each request, not each connection, to the current ingress, as Envoy applies a new route at once. */
+  private relay(request: IncomingMessage, response: ServerResponse): void {
+    const target = this.ingress?.url;
     if (!target) {
-      socket.destroy();
+      response.writeHead(503).end('no route');
       return;
     }
-    const upstream = connect(Number(target.port), target.hostname);
-    upstream.on('error', () => socket.destroy());
-    socket.on('close', () => upstream.destroy());
-    upstream.on('close', () => socket.destroy());
-    socket.pipe(upstream).pipe(socket);
+    const upstream = httpRequest(
+      `${target}${request.url ?? '/'}`,
+      { method: request.method, headers: request.headers },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
+    upstream.on('error', () => {
+      if (!response.headersSent) response.writeHead(502);
+      response.end();
+    });
+    request.pipe(upstream);
   }
 
   /** Requests the mirroring proxies copied to a dark process, over the whole run. */
