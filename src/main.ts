@@ -49,9 +49,14 @@ export async function main(): Promise<void> {
         mask: (secret) => mask([secret]),
       },
     });
-    await publish(run);
-    if (cancellation.signal.aborted)
-      core.setFailed(`Shadowgate was cancelled: ${reasonOf(cancellation.signal)}`);
+    // A cancelled run still publishes its report, but fails with one error: the cancellation, not its verdict.
+    const cancelled = () => cancellation.signal.aborted;
+    await publish(run, cancelled);
+    if (cancelled()) {
+      core.setFailed(
+        `Shadowgate was cancelled: ${reasonOf(cancellation.signal)} (verdict ${run.result.verdict}: ${run.result.reason})`,
+      );
+    }
   } catch (error) {
     if (cancellation.signal.aborted) {
       core.setFailed(`Shadowgate was cancelled: ${reasonOf(cancellation.signal)}. ${messageOf(error)}`);
@@ -77,7 +82,7 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function publish({ result, config, cluster }: GateRun): Promise<void> {
+async function publish({ result, config, cluster }: GateRun, cancelled: () => boolean): Promise<void> {
   const { plan, reporting } = config;
   const repository = process.env.GITHUB_REPOSITORY;
   const runUrl = repository ? `${context.serverUrl}/${repository}/actions/runs/${context.runId}` : undefined;
@@ -125,6 +130,7 @@ async function publish({ result, config, cluster }: GateRun): Promise<void> {
     darkRevision: plan.target.darkRevision,
   });
   core.info(`Verdict: ${result.verdict}: ${result.reason}`);
+  if (cancelled()) return;
   if (cluster?.promotionFailure !== undefined) {
     core.setFailed(`Shadowgate passed, but promotion failed: ${cluster.promotionFailure}`);
   } else if (result.verdict === 'fail') {

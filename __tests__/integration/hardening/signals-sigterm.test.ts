@@ -88,6 +88,8 @@ async function expectCancelledAndRestored(
 ): Promise<void> {
   expect(result.exitCode, output(result)).toBe(1);
   expect(result.stdout).toMatch(new RegExp(`^::error::Shadowgate was cancelled: ${reason}`, 'm'));
+  // One error, the cancellation: not also the verdict's.
+  expect(result.stdout.match(/^::error::/gm), output(result)).toHaveLength(1);
   expect(await shop.managedObjects()).toEqual([]);
   expect(await leftovers(shop.admin, NAMESPACE)).toEqual([]);
   expect(await shop.clusterState()).toEqual(before);
