@@ -9,6 +9,7 @@ import { abortOnTermination } from './cancellation.js';
 import { systemClock } from './clock/system-clock.js';
 import { ClusterError } from './cluster/cluster-error.js';
 import { buildConfig } from './config/build-config.js';
+import type { ExperimentConfig } from './core/config.js';
 import { ConfigurationError } from './core/configuration-error.js';
 import { annotateBreaches, failureMessage, setActionOutputs } from './github/action-outputs.js';
 import { createGitHubClient } from './github/github-client.js';
@@ -16,7 +17,7 @@ import { writeJobSummary } from './github/job-summary.js';
 import { pullRequestNumber } from './github/pull-request.js';
 import { upsertStickyComment } from './github/sticky-comment.js';
 import { experimentMarker } from './report/comment-marker.js';
-import { type ReportContext, renderMarkdownReport } from './report/markdown-report.js';
+import { type ReportContext, renderErrorReport, renderMarkdownReport } from './report/markdown-report.js';
 import { toResultJson } from './report/result-json.js';
 import { type GateRun, localRunId, runGate } from './run-dark-launch.js';
 import { configSecrets, inputSecrets, maskOnce } from './secrets.js';
@@ -32,8 +33,9 @@ export async function main(): Promise<void> {
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const cancellation = abortOnTermination((line) => core.warning(line));
 
+  let config: ExperimentConfig | undefined;
   try {
-    const config = buildConfig((name) => core.getInput(name), {
+    config = buildConfig((name) => core.getInput(name), {
       readFile: (path) => readFileSync(resolve(workspace, path), 'utf8'),
       commitSha: process.env.GITHUB_SHA,
     });
@@ -61,6 +63,8 @@ export async function main(): Promise<void> {
     if (cancellation.signal.aborted) {
       core.setFailed(`Shadowgate was cancelled: ${reasonOf(cancellation.signal)}. ${messageOf(error)}`);
     } else if (error instanceof ConfigurationError || error instanceof ClusterError) {
+      // Past reading the config, the run failed in the cluster: the PR and the job summary say so too.
+      if (config) await publishError(config, error.message);
       core.setFailed(error.message);
     } else {
       throw error;
@@ -82,18 +86,30 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function publish({ result, config, cluster }: GateRun, cancelled: () => boolean): Promise<void> {
-  const { plan, reporting } = config;
+/** Where the report links to, and the hidden marker of the experiment's sticky comment. */
+function reportContext(config: ExperimentConfig, cluster?: GateRun['cluster']): ReportContext {
+  const { name } = config.plan;
   const repository = process.env.GITHUB_REPOSITORY;
   const runUrl = repository ? `${context.serverUrl}/${repository}/actions/runs/${context.runId}` : undefined;
-  const marker = experimentMarker(plan.name);
-  const reportContext: ReportContext = {
-    experimentName: plan.name,
-    marker,
+  return {
+    experimentName: name,
+    marker: experimentMarker(name),
     ...(repository && runUrl ? { runUrl, repository, sha: context.sha } : {}),
     ...(cluster ? { cluster } : {}),
   };
-  const markdown = renderMarkdownReport(result, reportContext);
+}
+
+/** The job summary and, unless comment is never, the sticky PR comment of a run that reached no verdict. */
+async function publishError(config: ExperimentConfig, message: string): Promise<void> {
+  const markdown = renderErrorReport(message, reportContext(config));
+  await writeJobSummary(markdown);
+  if (config.reporting.comment !== 'never') await postComment(config, markdown);
+}
+
+async function publish({ result, config, cluster }: GateRun, cancelled: () => boolean): Promise<void> {
+  const { plan, reporting } = config;
+  const report = reportContext(config, cluster);
+  const markdown = renderMarkdownReport(result, report);
 
   const directory = process.env.RUNNER_TEMP || tmpdir();
   const reportFile = join(directory, `shadowgate-${plan.name}-report.md`);
@@ -104,24 +120,7 @@ async function publish({ result, config, cluster }: GateRun, cancelled: () => bo
 
   const wantsComment =
     reporting.comment === 'always' || (reporting.comment === 'on-failure' && result.verdict !== 'pass');
-  const issueNumber = pullRequestNumber();
-  if (wantsComment && issueNumber !== undefined && repository) {
-    if (reporting.githubToken) {
-      const outcome = await upsertStickyComment({
-        octokit: createGitHubClient(reporting.githubToken),
-        ...context.repo,
-        issueNumber,
-        marker,
-        body: markdown,
-        log: core,
-        ...(runUrl ? { runUrl } : {}),
-        ...(reporting.commentAuthor ? { author: reporting.commentAuthor } : {}),
-      });
-      if (outcome.url) core.info(`PR comment ${outcome.outcome}: ${outcome.url}`);
-    } else {
-      core.warning('No github-token, so no PR comment was posted; the report is in the job summary.');
-    }
-  }
+  if (wantsComment) await postComment(config, markdown);
 
   setActionOutputs({
     verdict: result.verdict,
@@ -140,4 +139,28 @@ async function publish({ result, config, cluster }: GateRun, cancelled: () => bo
     if (reporting.onInconclusive === 'fail') core.setFailed(failureMessage(result));
     else core.warning(`${failureMessage(result)} (on-inconclusive: pass lets the job pass)`);
   }
+}
+
+/** Creates or updates the experiment's sticky comment on the pull request, if the run is on one. */
+async function postComment(config: ExperimentConfig, markdown: string): Promise<void> {
+  const { reporting, plan } = config;
+  const issueNumber = pullRequestNumber();
+  const repository = process.env.GITHUB_REPOSITORY;
+  if (issueNumber === undefined || !repository) return;
+  if (!reporting.githubToken) {
+    core.warning('No github-token, so no PR comment was posted; the report is in the job summary.');
+    return;
+  }
+  const { runUrl } = reportContext(config);
+  const outcome = await upsertStickyComment({
+    octokit: createGitHubClient(reporting.githubToken),
+    ...context.repo,
+    issueNumber,
+    marker: experimentMarker(plan.name),
+    body: markdown,
+    log: core,
+    ...(runUrl ? { runUrl } : {}),
+    ...(reporting.commentAuthor ? { author: reporting.commentAuthor } : {}),
+  });
+  if (outcome.url) core.info(`PR comment ${outcome.outcome}: ${outcome.url}`);
 }

@@ -148,11 +148,26 @@ export class SimulatedDataPlane {
     return `http://127.0.0.1:${address && typeof address === 'object' ? address.port : 0}`;
   }
 
-  /** Routes each request, not each connection, to the current ingress, as Envoy applies a new route at once. */
+  /**
+   * Routes each request, not each connection, to the current ingress, as Envoy applies a new route at once. Envoy
+   * also drains the old route; here the ingress is stopped and restarted, so a request that falls in between is
+   * retried, as Istio's default retry policy does for connect failures.
+   */
   private relay(request: IncomingMessage, response: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => this.forward(request, Buffer.concat(chunks), response, Date.now() + 2_000));
+  }
+
+  /** Until `deadline`, a request that finds no ingress (one is being replaced) or cannot reach it is retried. */
+  private forward(request: IncomingMessage, body: Buffer, response: ServerResponse, deadline: number): void {
+    const retry = () => {
+      if (Date.now() < deadline) setTimeout(() => this.forward(request, body, response, deadline), 25);
+      else response.writeHead(502).end();
+    };
     const target = this.ingress?.url;
     if (!target) {
-      response.writeHead(503).end('no route');
+      retry();
       return;
     }
     const upstream = httpRequest(
@@ -164,10 +179,10 @@ export class SimulatedDataPlane {
       },
     );
     upstream.on('error', () => {
-      if (!response.headersSent) response.writeHead(502);
-      response.end();
+      if (response.headersSent) response.destroy();
+      else retry();
     });
-    request.pipe(upstream);
+    upstream.end(body);
   }
 
   /** Requests the mirroring proxies copied to a dark process, over the whole run. */

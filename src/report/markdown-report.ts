@@ -174,3 +174,19 @@ export function renderMarkdownReport(result: ExperimentResult, context: ReportCo
   ];
   return `${sections.filter((s) => s !== undefined).join('\n\n')}\n`;
 }
+
+/**
+ * The report of a run that stopped before it reached a verdict, e.g. because the dark version never became ready
+ * or the cluster refused a change: no verdict, the error, and where the log is.
+ */
+export function renderErrorReport(message: string, context: ReportContext): string {
+  const sections = [
+    context.marker,
+    `## ⚠️ Shadowgate: ${escapeMarkdown(context.experimentName)} could not run`,
+    'No verdict: the run stopped before it evaluated the dark version. What it had changed in the cluster was ' +
+      'undone on the way out; the log lists each step, and the post step retries anything left.',
+    fencedCodeBlock(message),
+    footer(context),
+  ];
+  return `${sections.filter((s) => s !== undefined).join('\n\n')}\n`;
+}

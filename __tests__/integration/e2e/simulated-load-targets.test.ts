@@ -144,9 +144,14 @@ describe('the bundled action sending its own load into the cluster (target deplo
       }),
     );
     expect(result.exitCode, output(result)).toBe(1);
-    expect(result.stdout).toMatch(
-      /The load Job "shadowgate-load-checkout" in namespace "shop" failed to start: pod shadowgate-load-checkout-x7k2p container load: ImagePullBackOff: Back-off pulling image "registry\.example\/tools\/curl:missing"/,
-    );
+    const reason =
+      /The load Job "shadowgate-load-checkout" in namespace "shop" failed to start: pod shadowgate-load-checkout-x7k2p container load: ImagePullBackOff: Back-off pulling image "registry\.example\/tools\/curl:missing"/;
+    expect(result.stdout).toMatch(reason);
+    // No verdict, but the pull request and the job summary say why.
+    expect(result.outputs.verdict).toBeUndefined();
+    expect(shop.prComment()).toContain('## ⚠️ Shadowgate: checkout-gate could not run');
+    expect(shop.prComment()).toMatch(reason);
+    expect(result.summary).toMatch(reason);
     await expect.poll(() => shop.managedObjects(), { timeout: 10_000 }).toEqual([]);
     await expect.poll(() => shop.clusterState(), { timeout: 10_000 }).toEqual(before);
   });

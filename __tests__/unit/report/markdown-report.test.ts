@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { experimentMarker } from '../../../src/report/comment-marker.js';
-import { renderMarkdownReport } from '../../../src/report/markdown-report.js';
+import { renderErrorReport, renderMarkdownReport } from '../../../src/report/markdown-report.js';
 import {
   buildPlan,
   buildResult,
@@ -109,5 +109,23 @@ describe('renderMarkdownReport', () => {
   it('links only http(s) run URLs', () => {
     const md = renderMarkdownReport(passResult(), { ...context, runUrl: 'javascript:alert(1)' });
     expect(md).not.toContain('javascript:');
+  });
+});
+
+describe('renderErrorReport', () => {
+  it('says the run reached no verdict, quotes the error and links the run', () => {
+    const markdown = renderErrorReport(
+      'The dark Deployment "checkout-pr42" in namespace "shop" failed to roll out: pod checkout-pr42-x container app: ImagePullBackOff',
+      context,
+    );
+    expect(markdown.split('\n')[0]).toBe(context.marker);
+    expect(markdown).toContain('## ⚠️ Shadowgate: checkout-latency could not run');
+    expect(markdown).toContain('No verdict: the run stopped before it evaluated the dark version.');
+    expect(markdown).toContain(
+      '```\nThe dark Deployment "checkout-pr42" in namespace "shop" failed to roll out',
+    );
+    expect(markdown).toContain(
+      '[Workflow run and job summary](https://github.com/acme/shop/actions/runs/123456789)',
+    );
   });
 });
