@@ -106,15 +106,18 @@ export class LoadGenerator {
 
   private tick = (): void => {
     if (!this.running) return;
-    const now = performance.now();
-    this.scheduled = Math.floor((now - this.startedAt) / this.intervalMs) + 1;
-    this.pump();
+    this.pump(performance.now());
     const nextDue = this.startedAt + this.scheduled * this.intervalMs;
     this.timer = setTimeout(this.tick, Math.max(0, nextDue - performance.now()));
   };
 
-  /** Sends the due requests, oldest first, as far as the concurrency cap allows. */
-  private pump(): void {
+  /**
+   * Sends the requests due by `now`, oldest first, as far as the concurrency cap allows. Called on each timer
+   * wake-up and on each response, so a request due between two wake-ups goes out as soon as a connection is
+   * free rather than at the next wake-up (timers fire at 1 ms at best, 40 requests apart at 40,000/s).
+   */
+  private pump(now: number): void {
+    this.scheduled = Math.floor((now - this.startedAt) / this.intervalMs) + 1;
     while (this.running && this.sent < this.scheduled && this.inFlight < this.options.concurrency) {
       const intendedAt = this.startedAt + this.sent * this.intervalMs;
       this.sent++;
@@ -138,13 +141,14 @@ export class LoadGenerator {
   }
 
   private complete(intendedAt: number, { status, timedOut }: RequestOutcome): void {
-    this.histogram.record(performance.now() - intendedAt);
+    const now = performance.now();
+    this.histogram.record(now - intendedAt);
     if (status !== 0) this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
     else if (timedOut) this.timeouts++;
     else this.failures++;
     this.completed++;
     this.inFlight--;
-    if (this.running) this.pump();
+    if (this.running) this.pump(now);
     else if (this.inFlight === 0) this.drained?.();
   }
 

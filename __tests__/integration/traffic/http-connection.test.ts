@@ -10,9 +10,10 @@ import {
 } from '../../../src/traffic/http-connection.js';
 
 // The load generator's HTTP/1.1 connection against a real node:http server that answers in every shape a
-// server may: sized, chunked, closing, empty (HEAD), too slow, or cut short.
+// server may: sized, chunked, closing, running to the end of the connection, empty (HEAD), too slow, or cut short.
 
 const received: { method?: string; url?: string; body: string; host?: string }[] = [];
+let connectionsAccepted = 0;
 const server = createServer((request, response) => {
   let body = '';
   request.on('data', (chunk) => {
@@ -30,6 +31,10 @@ const server = createServer((request, response) => {
         return;
       case '/hang':
         return;
+      case '/until-close':
+        // No length and no chunking: the body runs to the end of the connection.
+        request.socket.end('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nuntil the end');
+        return;
       case '/cut':
         response.writeHead(200, { 'content-length': '100' }).write('partial');
         setImmediate(() => request.socket.destroy());
@@ -40,6 +45,8 @@ const server = createServer((request, response) => {
   });
 });
 let target: ConnectionTarget;
+
+server.on('connection', () => connectionsAccepted++);
 
 beforeAll(async () => {
   server.listen(0, '127.0.0.1');
@@ -75,6 +82,24 @@ describe('HttpConnection', () => {
     expect(await send(connection, 'HEAD', '/')).toEqual({ status: 200, timedOut: false });
     expect(await send(connection, 'GET', '/close')).toEqual({ status: 201, timedOut: false });
     expect(await send(connection, 'GET', '/missing')).toEqual({ status: 404, timedOut: false });
+    connection.close();
+  });
+
+  it('reads a response that runs to the end of the connection, then reconnects', async () => {
+    const connection = new HttpConnection(target, 5_000);
+    expect(await send(connection, 'GET', '/until-close')).toEqual({ status: 200, timedOut: false });
+    expect(await send(connection, 'GET', '/')).toEqual({ status: 200, timedOut: false });
+    connection.close();
+  });
+
+  it('keeps an idle connection open past the timeout, which only bounds a request out', async () => {
+    const connection = new HttpConnection(target, 100);
+    const before = connectionsAccepted;
+    expect(await send(connection, 'GET', '/')).toEqual({ status: 200, timedOut: false });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await send(connection, 'GET', '/')).toEqual({ status: 200, timedOut: false });
+    expect(connectionsAccepted - before).toBe(1);
+    expect(await send(connection, 'GET', '/hang')).toEqual({ status: 0, timedOut: true });
     connection.close();
   });
 
