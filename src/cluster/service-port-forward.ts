@@ -1,6 +1,7 @@
+import type { RequestOptions } from 'node:https';
 import { createServer, type Server, type Socket } from 'node:net';
-import { Writable } from 'node:stream';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import WebSocket from 'ws';
 import type { PortForwardTarget } from '../core/traffic-config.js';
 import { ClusterError } from './cluster-error.js';
 import type { KubeApi } from './kube-api.js';
@@ -105,7 +106,17 @@ export async function openServicePortForward(
   options: { readonly timeoutMs: number; readonly log: (line: string) => void },
 ): Promise<ServicePortForward> {
   const forwarded = await resolveForwardedPod(api, target);
-  const forward = new PodForward(new k8s.PortForward(kubeConfig), target.namespace, forwarded, options.log);
+  // The kubeconfig's CA, client certificate or token, as client-node applies them to its own requests.
+  const connectOptions: RequestOptions = {};
+  await kubeConfig.applyToHTTPSOptions(connectOptions);
+  const server = kubeConfig.getCurrentCluster()?.server ?? '';
+  const forward = new PodForward(
+    server,
+    connectOptions as WebSocket.ClientOptions,
+    target.namespace,
+    forwarded,
+    options.log,
+  );
   await forward.listen();
   try {
     await forward.probe(options.timeoutMs);
@@ -116,6 +127,9 @@ export async function openServicePortForward(
   return forward;
 }
 
+/** The channel byte of the data stream, first in every message sent. */
+const DATA_STREAM = Buffer.from([0]);
+
 class PodForward implements ServicePortForward {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
@@ -125,7 +139,8 @@ class PodForward implements ServicePortForward {
   url = '';
 
   constructor(
-    private readonly client: k8s.PortForward,
+    private readonly apiServer: string,
+    private readonly connectOptions: WebSocket.ClientOptions,
     private readonly namespace: string,
     private readonly pod: ForwardedPod,
     private readonly log: (line: string) => void,
@@ -166,6 +181,12 @@ class PodForward implements ServicePortForward {
     }
   }
 
+  /**
+   * One connection through `pods/portforward`, in the v4.channel.k8s.io WebSocket protocol: each binary message
+   * starts with its stream, 0 for data and 1 for the kubelet's error text, and the first message of each stream
+   * then carries the port (2 bytes) before any payload; data sent starts with stream 0. (client-node's
+   * PortForward speaks it too, but loads the whole generated typed API, which would double the bundle.)
+   */
   private forward(socket: Socket): void {
     this.counts.connections++;
     this.sockets.add(socket);
@@ -173,31 +194,52 @@ class PodForward implements ServicePortForward {
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.sockets.delete(socket));
     const errors: Buffer[] = [];
-    const errorStream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        errors.push(chunk);
-        done();
-      },
-    });
-    this.client.portForward(this.namespace, this.pod.pod, [this.pod.port], socket, errorStream, socket).then(
-      (opened) => {
-        const ws = opened as unknown as {
-          on(event: 'close', listener: () => void): void;
-          close(): void;
-        };
-        // The pod (or the kubelet) closed the connection: end ours, saying why when the kubelet did.
-        ws.on('close', () => {
-          if (errors.length > 0) this.fail(Buffer.concat(errors).toString('utf8').trim());
-          socket.end();
-        });
-        socket.on('close', () => ws.close());
-        if (socket.destroyed) ws.close();
-      },
-      (error: unknown) => {
-        this.fail(refusal(error));
-        socket.destroy();
-      },
+    const portPending = [true, true];
+    const ws = new WebSocket(
+      `${this.apiServer.replace(/^http/, 'ws')}/api/v1/namespaces/${this.namespace}/pods/${this.pod.pod}/portforward?ports=${this.pod.port}`,
+      ['v4.channel.k8s.io'],
+      this.connectOptions,
     );
+    ws.on('unexpected-response', (request, response) => {
+      // The API server's Status says why (forbidden, not found); read it, then give up on this connection.
+      const body: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => body.push(chunk));
+      response.on('end', () => {
+        this.fail(refusal(response.statusCode ?? 0, Buffer.concat(body).toString('utf8')));
+        request.destroy();
+        socket.destroy();
+      });
+    });
+    let closedHere = false;
+    ws.on('error', (error) => {
+      // Terminating a WebSocket still connecting, because our side closed, reports an error that is none.
+      if (!closedHere) this.fail(`the API server could not be reached (${error.message})`);
+      socket.destroy();
+    });
+    ws.on('open', () => {
+      socket.on('data', (chunk: Buffer) => ws.send(Buffer.concat([DATA_STREAM, chunk])));
+      socket.on('end', () => ws.close());
+    });
+    ws.on('message', (message: Buffer, isBinary) => {
+      if (!isBinary || message.length === 0) return;
+      const stream = message[0] ?? -1;
+      let payload = message.subarray(1);
+      if (portPending[stream]) {
+        payload = payload.subarray(2);
+        portPending[stream] = false;
+      }
+      if (stream === 0) socket.write(payload);
+      else if (stream === 1) errors.push(payload);
+    });
+    // The pod (or the kubelet) closed the connection: end ours, saying why when the kubelet did.
+    ws.on('close', () => {
+      if (errors.length > 0) this.fail(Buffer.concat(errors).toString('utf8').trim());
+      socket.end();
+    });
+    socket.on('close', () => {
+      closedHere = true;
+      ws.terminate();
+    });
   }
 
   private fail(reason: string): void {
@@ -213,23 +255,23 @@ class PodForward implements ServicePortForward {
   }
 }
 
-/** Why the API server refused the WebSocket upgrade, from the `ws` library's message, for the user. */
-function refusal(error: unknown): string {
-  const message =
-    error instanceof Error
-      ? error.message
-      : String((error as { message?: unknown } | undefined)?.message ?? error);
-  const status = /Unexpected server response: (\d+)/.exec(message)?.[1];
+/** Why the API server refused the WebSocket upgrade, from its status and its Status body, for the user. */
+function refusal(status: number, body: string): string {
+  let message = '';
+  try {
+    message = (JSON.parse(body) as { message?: string }).message ?? '';
+  } catch {
+    // Not a Status: the code alone says enough.
+  }
+  const detail = message ? ` (${message})` : '';
   switch (status) {
-    case undefined:
-      return `the API server could not be reached (${message})`;
-    case '401':
+    case 401:
       return 'the API server refused the kubeconfig credentials (HTTP 401)';
-    case '403':
-      return 'forbidden (HTTP 403): the kubeconfig user needs get and create on pods/portforward';
-    case '404':
-      return 'the pod no longer exists (HTTP 404)';
+    case 403:
+      return `forbidden (HTTP 403): the kubeconfig user needs get and create on pods/portforward${detail}`;
+    case 404:
+      return `the pod no longer exists (HTTP 404)${detail}`;
     default:
-      return `the API server answered HTTP ${status}; it may not reach the pod's node (kubelet)`;
+      return `the API server answered HTTP ${status}${detail}; it may not reach the pod's node (kubelet)`;
   }
 }
