@@ -3,6 +3,7 @@
 // replica counts, the Available and Progressing conditions) and, for a Deployment told to fail, the Pod a failing
 // rollout leaves behind, with its container waiting reason, and/or the ProgressDeadlineExceeded condition.
 import * as k8s from '@kubernetes/client-node';
+import { type ContainerWaiting, createWaitingPod } from './node-pods.js';
 import { PollingLoop } from './polling-loop.js';
 
 /** How the stand-in controller treats one Deployment. */
@@ -131,45 +132,14 @@ export class DeploymentStatusController {
   private async createWaitingPod(
     deployment: k8s.V1Deployment,
     replicaSet: string,
-    waiting: { readonly reason: string; readonly message: string },
+    waiting: ContainerWaiting,
   ): Promise<void> {
-    const template = deployment.spec?.template;
-    const podName = `${replicaSet}-${Math.random().toString(36).slice(2, 7)}`;
-    const pod = await this.core.createNamespacedPod({
+    await createWaitingPod(this.core, {
       namespace: this.namespace,
-      body: {
-        metadata: {
-          name: podName,
-          labels: { ...template?.metadata?.labels, 'pod-template-hash': '5d8f7b9c6' },
-        },
-        spec: template?.spec ?? { containers: [] },
-      },
+      name: `${replicaSet}-${Math.random().toString(36).slice(2, 7)}`,
+      template: deployment.spec?.template,
+      labels: { 'pod-template-hash': '5d8f7b9c6' },
+      waiting,
     });
-    const containerStatuses = (pod.spec?.containers ?? []).map((container, index) => ({
-      name: container.name,
-      image: container.image ?? '',
-      imageID: '',
-      ready: false,
-      restartCount: 0,
-      started: false,
-      state:
-        index === 0
-          ? { waiting: { reason: waiting.reason, message: waiting.message } }
-          : { running: { startedAt: new Date() } },
-    }));
-    await this.core.patchNamespacedPodStatus(
-      {
-        name: podName,
-        namespace: this.namespace,
-        body: {
-          status: {
-            phase: 'Pending',
-            conditions: [{ type: 'PodScheduled', status: 'True' }],
-            containerStatuses,
-          },
-        },
-      },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-    );
   }
 }

@@ -5,6 +5,7 @@
 // (e.g. ImagePullBackOff), which is how a wrong image looks on a real cluster.
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as k8s from '@kubernetes/client-node';
+import { type ContainerWaiting, createWaitingPod } from './node-pods.js';
 import { PollingLoop } from './polling-loop.js';
 
 export interface JobRun {
@@ -31,7 +32,7 @@ export class JobRunner {
   constructor(
     adminKubeconfig: string,
     private readonly namespace: string,
-    private readonly failing: Readonly<Record<string, { reason: string; message: string }>> = {},
+    private readonly failing: Readonly<Record<string, ContainerWaiting>> = {},
   ) {
     const kc = new k8s.KubeConfig();
     kc.loadFromString(adminKubeconfig);
@@ -117,46 +118,17 @@ export class JobRunner {
     }
   }
 
-  private async createWaitingPod(
-    job: k8s.V1Job,
-    waiting: { reason: string; message: string },
-  ): Promise<void> {
+  private async createWaitingPod(job: k8s.V1Job, waiting: ContainerWaiting): Promise<void> {
     const name = job.metadata?.name ?? '';
     const podName = `${name}-x7k2p`;
     this.runs.push({ name, uid: job.metadata?.uid ?? '', command: [], env: {}, output: '', running: false });
     this.waitingPods.set(name, podName);
-    const template = job.spec?.template;
-    await this.core.createNamespacedPod({
+    await createWaitingPod(this.core, {
       namespace: this.namespace,
-      body: {
-        metadata: {
-          name: podName,
-          labels: { ...template?.metadata?.labels, 'batch.kubernetes.io/job-name': name },
-        },
-        spec: template?.spec ?? { containers: [] },
-      },
+      name: podName,
+      template: job.spec?.template,
+      labels: { 'batch.kubernetes.io/job-name': name },
+      waiting,
     });
-    await this.core.patchNamespacedPodStatus(
-      {
-        name: podName,
-        namespace: this.namespace,
-        body: {
-          status: {
-            phase: 'Pending',
-            conditions: [{ type: 'PodScheduled', status: 'True' }],
-            containerStatuses: (template?.spec?.containers ?? []).map((container) => ({
-              name: container.name,
-              image: container.image ?? '',
-              imageID: '',
-              ready: false,
-              restartCount: 0,
-              started: false,
-              state: { waiting },
-            })),
-          },
-        },
-      },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-    );
   }
 }
