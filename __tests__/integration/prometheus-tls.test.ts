@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,57 +6,22 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrometheusTls } from '../../src/core/config.js';
 import { PrometheusClient } from '../../src/metrics/prometheus-client.js';
+import { makeServerCertificate } from '../support/test-ca.js';
 
 // HTTPS to a server whose certificate is signed by a CA made here with openssl, for 127.0.0.1.
 
 const dir = mkdtempSync(join(tmpdir(), 'shadowgate-tls-'));
-const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
 let server: Server;
 let url = '';
 let caPem = '';
 
 beforeAll(async () => {
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl(
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=Shadowgate test CA',
-  );
-  openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
-  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'server.pem',
-    '-days',
-    '1',
-    '-extfile',
-    'san.ext',
-  );
-  caPem = readFileSync(join(dir, 'ca.pem'), 'utf8');
-  server = createServer(
-    { key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.pem')) },
-    (_request, response) => {
-      response.writeHead(200, { 'Content-Type': 'application/json' });
-      response.end('{"status":"success","data":{"resultType":"scalar","result":[1700000000,"7"]}}');
-    },
-  );
+  const certificate = makeServerCertificate(dir);
+  caPem = certificate.caPem;
+  server = createServer({ key: certificate.key, cert: certificate.cert }, (_request, response) => {
+    response.writeHead(200, { 'Content-Type': 'application/json' });
+    response.end('{"status":"success","data":{"resultType":"scalar","result":[1700000000,"7"]}}');
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });

@@ -4,6 +4,7 @@ import { parseHeaders } from './prometheus-values.js';
 import { parseBoolean, parseChoice, parseInteger, parseText } from './scalar-values.js';
 import {
   parseBody,
+  parseLoadUrl,
   parseMethod,
   parsePositiveNumber,
   parseRequests,
@@ -130,8 +131,8 @@ export const TRAFFIC_FIELDS: readonly ConfigField[] = [
     input: 'load-url',
     file: 'traffic.load.url',
     description:
-      'Where the load goes, e.g. an ingress URL. Default: the mirroring proxy; with load-target job, the service under test inside the cluster (http://<service>.<namespace>.svc.cluster.local).',
-    parse: parseTargetUrl,
+      'Where the load goes, e.g. an ingress URL (http:// or https://). Default: the mirroring proxy; with load-target job, the service under test inside the cluster (http://<service>.<namespace>.svc.cluster.local).',
+    parse: parseLoadUrl,
   }),
   field({
     setting: 'loadTarget',

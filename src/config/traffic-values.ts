@@ -11,11 +11,20 @@ const REQUESTS_EXAMPLE = '["GET /products", {method: POST, path: /cart, body: \'
 
 /** The base URL of a live or dark version, or of the load's target. */
 export function parseTargetUrl(value: unknown, input: string): string {
-  const example = 'http://127.0.0.1:8080';
+  return parseBaseUrl(value, input, ['http:'], 'http://127.0.0.1:8080');
+}
+
+/** `load-url`: http or https, since the load may go to an ingress that only serves TLS. */
+export function parseLoadUrl(value: unknown, input: string): string {
+  return parseBaseUrl(value, input, ['http:', 'https:'], 'https://checkout.staging.example.com');
+}
+
+function parseBaseUrl(value: unknown, input: string, schemes: readonly string[], example: string): string {
   const text = typeof value === 'string' ? value.trim() : '';
   const url = URL.canParse(text) ? new URL(text) : undefined;
-  if (url?.protocol !== 'http:') {
-    throw new ConfigurationError(input, `${JSON.stringify(value)} is not an http:// URL`, example);
+  if (!url || !schemes.includes(url.protocol)) {
+    const allowed = schemes.map((scheme) => `${scheme}//`).join(' or ');
+    throw new ConfigurationError(input, `${JSON.stringify(value)} is not an ${allowed} URL`, example);
   }
   if (url.search || url.hash)
     throw new ConfigurationError(input, 'a base URL has no query or fragment', example);

@@ -138,6 +138,23 @@ describe('traffic settings', () => {
     expect(config.traffic?.live).toBeUndefined();
   });
 
+  it('takes an https load-url, for an ingress that serves only TLS, and rejects other schemes', () => {
+    const inputs = {
+      namespace: 'shop',
+      service: 'checkout',
+      'dark-revision': 'checkout-00002',
+      'prometheus-url': 'http://prometheus:9090',
+      objectives: 'p95-latency < 100ms',
+      'load-rate': '5',
+    };
+    expect(build({ ...inputs, 'load-url': 'https://checkout.shop.example/' }).traffic?.load?.url).toBe(
+      'https://checkout.shop.example',
+    );
+    const error = errorOf(() => build({ ...inputs, 'load-url': 'ftp://checkout.shop.example' }));
+    expect(error.input).toBe('load-url');
+    expect(error.message).toMatch(/is not an http:\/\/ or https:\/\/ URL/);
+  });
+
   it.each([
     [{ mirror: 'none' }, 'mirror', /must be builtin/],
     [{ 'dark-url': '' }, 'dark-url', /needs the dark version/],
