@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MetricsExporter, NO_TRAFFIC, type TrafficProfile } from '../support/metrics-exporter.js';
 import { type PrometheusServer, prometheusBinaries, startPrometheus } from '../support/prometheus-server.js';
+import { runCli } from '../support/run-cli.js';
 
 // `shadowgate run <experiment.yaml>` (dist/cli.js) against a real Prometheus: the exit status tells the verdict.
 
@@ -61,42 +61,34 @@ async function experimentFile(darkRevision: string, objectives = ['p95-latency <
   return file;
 }
 
-function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['dist/cli.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  return new Promise((resolve) => child.once('exit', (status) => resolve({ status, stdout, stderr })));
+/** The bundled CLI, with this process's environment (the samples' commands need PATH and HOME). */
+function cli(...args: string[]) {
+  return runCli(args, { env: { ...process.env } as Record<string, string> });
 }
 
 describe('shadowgate run', () => {
   it('exits 0 on pass and prints the report to stdout, progress to stderr', async () => {
-    const { status, stdout, stderr } = await cli('run', await experimentFile('cart-good'));
-    expect(status, stderr).toBe(0);
+    const { exitCode, stdout, stderr } = await cli('run', await experimentFile('cart-good'));
+    expect(exitCode, stderr).toBe(0);
     expect(stdout).toMatch(/Verdict: PASS/);
     expect(stderr).toMatch(/^\[2\/2\] p95-latency/m);
   });
 
   it('exits 1 on fail', async () => {
-    const { status, stdout } = await cli('run', await experimentFile('cart-slow'));
-    expect(status).toBe(1);
+    const { exitCode, stdout } = await cli('run', await experimentFile('cart-slow'));
+    expect(exitCode).toBe(1);
     expect(stdout).toMatch(/Verdict: FAIL - p95-latency \d+(\.\d+)? ms, limit < 100 ms/);
   });
 
   it('exits 2 on inconclusive (no traffic)', async () => {
-    const { status, stdout } = await cli('run', await experimentFile('cart-idle'));
-    expect(status).toBe(2);
+    const { exitCode, stdout } = await cli('run', await experimentFile('cart-idle'));
+    expect(exitCode).toBe(2);
     expect(stdout).toMatch(/Verdict: INCONCLUSIVE/);
   });
 
   it('exits 3 on a configuration error, naming the field', async () => {
-    const { status, stderr } = await cli('run', await experimentFile('cart-good', ['p95-latency < fast']));
-    expect(status).toBe(3);
+    const { exitCode, stderr } = await cli('run', await experimentFile('cart-good', ['p95-latency < fast']));
+    expect(exitCode).toBe(3);
     expect(stderr).toMatch(/^Invalid experiment: objectives\[0\]/m);
   });
 
@@ -113,15 +105,15 @@ describe('shadowgate run', () => {
         'evaluation: {interval: 1s, iterations: 1}',
       ].join('\n'),
     );
-    const { status, stderr } = await cli('run', file);
-    expect(status).toBe(3);
+    const { exitCode, stderr } = await cli('run', file);
+    expect(exitCode).toBe(3);
     expect(stderr).toMatch(/bad_data/);
     expect(stderr).toMatch(/parse error/);
   });
 
   it('exits 3 with the usage on a wrong command line', async () => {
-    const { status, stderr } = await cli('evaluate');
-    expect(status).toBe(3);
+    const { exitCode, stderr } = await cli('evaluate');
+    expect(exitCode).toBe(3);
     expect(stderr).toMatch(/^Usage: shadowgate run <experiment.yaml>/m);
   });
 });

@@ -2,7 +2,7 @@
 // section: it deploys a dark copy of a live Deployment into a real API server, mirrors the user's Istio
 // VirtualService to it, is judged by a real Prometheus, and leaves the cluster as it found it. The Deployment
 // controller and kubelet cannot run here, so DeploymentStatusController writes the status they would write.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ import {
 } from '../../support/checkout-cluster.js';
 import { leftovers } from '../../support/cluster-leftovers.js';
 import { ERRORS, FAST, LIVE } from '../../support/fake-shop.js';
+import { runCli } from '../../support/run-cli.js';
 
 let shop: CheckoutCluster;
 let dir: string;
@@ -226,21 +227,10 @@ describe('the CLI with a cluster section, using the kubeconfig of the machine it
         `cluster: {target: deployment, image: "${CANDIDATE}", revisionSuffix: ${suffix}, router: istio, readyTimeout: 60s}`,
       ].join('\n'),
     );
-    const child = spawn(process.execPath, ['dist/cli.js', 'run', experiment], {
-      env: { PATH: process.env.PATH ?? '', HOME: dir, KUBECONFIG: kubeconfig },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    return runCli(['run', experiment], {
+      env: { HOME: dir, KUBECONFIG: kubeconfig },
+      ...(onSpawn ? { onSpawn } : {}),
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    onSpawn?.(child);
-    return { exitCode: await exited, stdout, stderr };
   }
 
   it('deploys, passes with exit status 0, reports the cleanup and restores the cluster', async () => {

@@ -1,30 +1,16 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../support/run-cli.js';
 
 // The README's main command path: `shadowgate run` (dist/cli.js) on the local demo samples, with builtin traffic
 // and metrics: it starts samples/app twice, mirrors generated load, judges dark and stops everything.
 
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cli(...args: string[]): Promise<Run> {
-  const child = spawn(process.execPath, ['dist/cli.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  return new Promise((resolve) => child.once('exit', (status) => resolve({ status, stdout, stderr })));
+/** The bundled CLI, with this process's environment (the samples' commands need PATH and HOME). */
+function cli(...args: string[]) {
+  return runCli(args, { env: { ...process.env } as Record<string, string> });
 }
 
 /** Whether anything still answers at `url`. */
@@ -54,8 +40,8 @@ beforeAll(async () => {
 
 describe('shadowgate run on builtin traffic', () => {
   it('fails the regressed dark version of the demo (exit 1), then stops what it started', async () => {
-    const { status, stdout, stderr } = await cli('run', 'samples/demo/experiment.yaml');
-    expect(status, stderr).toBe(1);
+    const { exitCode, stdout, stderr } = await cli('run', 'samples/demo/experiment.yaml');
+    expect(exitCode, stderr).toBe(1);
     expect(stdout).toMatch(/Metrics: builtin \(measured by the mirroring proxy\)/);
     expect(stdout).toMatch(/Verdict: FAIL - .*p95-latency [\d.]+ ms, limit < 100 ms/);
     expect(stdout).toMatch(/error-rate < 1% +[\d.]+% +- +< 1% +✗ breached/);
@@ -76,8 +62,8 @@ describe('shadowgate run on builtin traffic', () => {
   });
 
   it('passes the second sample, whose dark version is as good as live (exit 0)', async () => {
-    const { status, stdout, stderr } = await cli('run', 'samples/demo/pass.yaml');
-    expect(status, stderr).toBe(0);
+    const { exitCode, stdout, stderr } = await cli('run', 'samples/demo/pass.yaml');
+    expect(exitCode, stderr).toBe(0);
     expect(stdout).toMatch(/Verdict: PASS - all 5 objectives met/);
     expect(stderr).toMatch(/unsafe requests not mirrored/);
   });
@@ -99,8 +85,8 @@ describe('shadowgate run on builtin traffic', () => {
         'evaluation: {interval: 1s, iterations: 1}',
       ].join('\n'),
     );
-    const { status, stderr } = await cli('run', file);
-    expect(status).toBe(3);
+    const { exitCode, stderr } = await cli('run', file);
+    expect(exitCode).toBe(3);
     expect(stderr).toMatch(
       /^Invalid dark-command: the command exited with status 7 before answering; its last output:/m,
     );
@@ -124,8 +110,8 @@ describe('shadowgate run on builtin traffic', () => {
         'evaluation: {interval: 1s, iterations: 2}',
       ].join('\n'),
     );
-    const { status, stdout } = await cli('run', file);
-    expect(status).toBe(2);
+    const { exitCode, stdout } = await cli('run', file);
+    expect(exitCode).toBe(2);
     expect(stdout).toMatch(/Verdict: INCONCLUSIVE/);
   });
 });
