@@ -210,15 +210,18 @@ class PodForward implements ServicePortForward {
         socket.destroy();
       });
     });
+    // Once our side has closed, what the WebSocket or the kubelet report about the ending is no failure.
     let closedHere = false;
     ws.on('error', (error) => {
-      // Terminating a WebSocket still connecting, because our side closed, reports an error that is none.
       if (!closedHere) this.fail(`the API server could not be reached (${error.message})`);
       socket.destroy();
     });
     ws.on('open', () => {
       socket.on('data', (chunk: Buffer) => ws.send(Buffer.concat([DATA_STREAM, chunk])));
-      socket.on('end', () => ws.close());
+      socket.on('end', () => {
+        closedHere = true;
+        ws.close();
+      });
     });
     ws.on('message', (message: Buffer, isBinary) => {
       if (!isBinary || message.length === 0) return;
@@ -233,7 +236,7 @@ class PodForward implements ServicePortForward {
     });
     // The pod (or the kubelet) closed the connection: end ours, saying why when the kubelet did.
     ws.on('close', () => {
-      if (errors.length > 0) this.fail(Buffer.concat(errors).toString('utf8').trim());
+      if (errors.length > 0 && !closedHere) this.fail(Buffer.concat(errors).toString('utf8').trim());
       socket.end();
     });
     socket.on('close', () => {
