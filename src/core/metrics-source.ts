@@ -1,3 +1,4 @@
+import type { Evidence } from './evidence.js';
 import type { MetricSpec, TimeWindow, Version } from './model.js';
 
 /** One metric for one version over one window. */
@@ -12,7 +13,13 @@ export interface MetricQuery {
  * down past its retry budget. Both make the objective inconclusive, never passing.
  */
 export type MetricReading =
-  | { readonly status: 'ok'; readonly value: number; readonly query?: string }
+  | {
+      readonly status: 'ok';
+      readonly value: number;
+      readonly query?: string;
+      /** What a confidence bound needs; absent where the source knows only the value (custom queries). */
+      readonly evidence?: Evidence;
+    }
   | { readonly status: 'no-data'; readonly reason: string; readonly query?: string }
   | { readonly status: 'unavailable'; readonly reason: string; readonly query?: string };
 
