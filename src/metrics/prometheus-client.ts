@@ -4,9 +4,11 @@ import { rootCertificates } from 'node:tls';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { PrometheusConfig } from '../core/config.js';
 import { ConfigurationError } from '../core/configuration-error.js';
+import { awsCredentialSecrets } from '../secrets.js';
 import { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF } from './backoff.js';
 import { type InstantValue, parseEnvelope, readInstantValue } from './prometheus-response.js';
 import type { PromqlQuery } from './prometheus-templates.js';
+import type { SigV4Signer } from './sigv4-signer.js';
 
 export type PrometheusConnection = Pick<PrometheusConfig, 'url' | 'auth' | 'tls' | 'timeoutMs' | 'attempts'>;
 
@@ -18,6 +20,8 @@ export interface PrometheusClientOptions {
   readonly backoff?: BackoffPolicy;
   /** Receives a line per retry. Lines never contain credentials. */
   readonly log?: (line: string) => void;
+  /** Masks a credential obtained at run time (AWS credentials for SigV4) before anything could print it. */
+  readonly mask?: (secret: string) => void;
 }
 
 /** An instant query's outcome: a value, no data, or a backend that stayed down past the retry budget. */
@@ -35,6 +39,8 @@ export class PrometheusClient {
   private readonly random: () => number;
   private readonly backoff: BackoffPolicy;
   private readonly log: (line: string) => void;
+  private readonly mask: (secret: string) => void;
+  private signer?: Promise<SigV4Signer>;
 
   constructor(
     private readonly connection: PrometheusConnection,
@@ -56,6 +62,7 @@ export class PrometheusClient {
     this.random = options.random ?? Math.random;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.log = options.log ?? (() => {});
+    this.mask = options.mask ?? (() => {});
   }
 
   /**
@@ -95,17 +102,42 @@ export class PrometheusClient {
       time: (timeMs / 1000).toFixed(3),
       timeout: String(this.connection.timeoutMs / 1000),
     });
+    const body = form.toString();
+    let headers: Record<string, string>;
+    try {
+      headers = await this.requestHeaders(body);
+    } catch (error) {
+      if (error instanceof ConfigurationError) throw error;
+      return {
+        retry: `no AWS credentials to sign with (${error instanceof Error ? error.message : String(error)})`,
+      };
+    }
     let response: AxiosResponse<string>;
     try {
-      response = await this.http.post(this.queryUrl, form.toString(), {
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        ...(signal ? { signal } : {}),
-      });
+      response = await this.http.post(this.queryUrl, body, { headers, ...(signal ? { signal } : {}) });
     } catch (error) {
       if (signal?.aborted) return { done: aborted(signal) };
       return { retry: this.transportProblem(error) };
     }
     return this.interpret(response, query);
+  }
+
+  /** The per-request headers; with SigV4, signed (the AWS code is loaded only then). */
+  private async requestHeaders(body: string): Promise<Record<string, string>> {
+    const headers = { ...this.connection.auth.headers, 'Content-Type': 'application/x-www-form-urlencoded' };
+    const { sigv4 } = this.connection.auth;
+    if (sigv4 === undefined) return headers;
+    this.signer ??= import('./sigv4-signer.js').then(
+      ({ MANAGED_PROMETHEUS_SERVICE, runnerCredentials, SigV4Signer }) =>
+        new SigV4Signer({
+          region: sigv4.region,
+          service: MANAGED_PROMETHEUS_SERVICE,
+          credentials: runnerCredentials(sigv4, (credentials) => {
+            for (const secret of awsCredentialSecrets(credentials)) this.mask(secret);
+          }),
+        }),
+    );
+    return (await this.signer).sign({ method: 'POST', url: this.queryUrl, headers, body });
   }
 
   private transportProblem(error: unknown): string {
@@ -151,6 +183,14 @@ export class PrometheusClient {
       return { done: { status: 'no-data', reason: `Prometheus could not evaluate the query (${problem})` } };
     }
     if (status === 401 || status === 403) {
+      if (this.connection.auth.sigv4 !== undefined) {
+        throw new ConfigurationError(
+          'prometheus-auth',
+          `${this.endpoint} refused the SigV4-signed request (${problem}); the region must be the workspace's, ` +
+            'and the credentials (or aws-role-arn) need permission aps:QueryMetrics',
+          '{"Effect": "Allow", "Action": "aps:QueryMetrics", "Resource": "arn:aws:aps:us-east-1:123456789012:workspace/ws-…"}',
+        );
+      }
       throw new ConfigurationError(
         'prometheus.auth',
         `${this.endpoint} refused the credentials (${problem})`,
