@@ -5,4 +5,4 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 version="$(awk '$1 == "require" && $2 == "github.com/cortexproject/cortex" { print $3 }' "$here/go.mod")"
 exec bash "$here/../go-binary.sh" "$here" cortex "$version" github.com/cortexproject/cortex/cmd/cortex \
-  "-X github.com/prometheus/common/version.Version=${version#v}"
+  "-X main.Version=${version#v}"
