@@ -150,6 +150,7 @@ describe('the evaluation loop on builtin measurements', () => {
     iterations: 3,
     minRequests: 10,
     failFast: { enabled: false, consecutiveBreaches: 2 },
+    decision: { mode: 'point' as const },
   });
 
   it('is inconclusive, never a pass, when the proxy measured nothing', async () => {

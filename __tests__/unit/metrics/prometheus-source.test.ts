@@ -82,6 +82,7 @@ describe('PrometheusSource', () => {
       iterations: 3,
       minRequests: 10,
       failFast: { enabled: false, consecutiveBreaches: 1 },
+      decision: { mode: 'point' },
     };
 
     it('sends each query once and returns them', async () => {

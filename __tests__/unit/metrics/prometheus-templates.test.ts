@@ -221,6 +221,7 @@ describe('renderPlanQueries', () => {
     iterations: 6,
     minRequests: 10,
     failFast: { enabled: false, consecutiveBreaches: 1 },
+    decision: { mode: 'point' },
   };
 
   it('renders what the loop reads: each metric once for dark, relative ones for live, over the final window', () => {
