@@ -122,7 +122,7 @@ function trendSection(result: ExperimentResult): string | undefined {
 function iterationValueCell(assessment: ObjectiveAssessment | undefined): string {
   if (!assessment) return NOT_APPLICABLE;
   const unit = assessment.objective.metric.unit;
-  const dark = formatEstimate(assessment);
+  const dark = escapeMarkdown(formatEstimate(assessment));
   const live = assessment.live ? ` (live ${formatReading(assessment.live, unit)})` : '';
   return `${STATUS_SYMBOL[assessment.status]} ${dark}${live}`;
 }
