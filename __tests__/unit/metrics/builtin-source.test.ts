@@ -211,15 +211,15 @@ describe('BuiltinSource evidence', () => {
       live.evidence?.kind !== 'counts'
     )
       throw new Error('expected counts');
-    expect([...(dark.evidence.outcomes ?? [])]).toEqual([0, 1, 1, 0]);
-    expect([...(live.evidence.outcomes ?? [])]).toEqual([0, 0, 1, 0]);
+    expect(Array.from(dark.evidence.outcomes ?? [])).toEqual([0, 1, 1, 0]);
+    expect(Array.from(live.evidence.outcomes ?? [])).toEqual([0, 0, 1, 0]);
     expect(dark.evidence.pairing).toBe(live.evidence.pairing);
   });
 
   it('gives each request’s latency in arrival order, NaN where no response came, so pairs stay aligned', async () => {
     const reading = await source.read({ metric: MEAN, version: 'dark', window: ALL });
     if (reading.status !== 'ok' || reading.evidence?.kind !== 'samples') throw new Error('expected samples');
-    expect([...reading.evidence.values]).toEqual([10, 5, Number.NaN, 20]);
+    expect(Array.from(reading.evidence.values)).toEqual([10, 5, Number.NaN, 20]);
     expect(reading.value).toBeCloseTo(35 / 3, 9);
   });
 });
