@@ -12,7 +12,7 @@ export function statusDetail(assessment: ObjectiveAssessment, decision: Decision
     case 'unknown':
       return assessment.reason;
     case 'undecided':
-      return assessment.toSettle ? `undecided: ${settleText(assessment.toSettle)}` : 'undecided';
+      return assessment.toSettle ? settleText(assessment.toSettle) : undefined;
     default:
       return decision.mode === 'confidence' && assessment.decidedBy === 'value'
         ? `on its value only: ${assessment.reason ?? 'no evidence for a bound'}`

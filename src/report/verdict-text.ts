@@ -25,7 +25,7 @@ export function lastIteration(result: ExperimentResult): IterationResult | undef
 const STOP_LABEL: Readonly<Record<StopReason, string>> = {
   completed: 'completed',
   'fail-fast': 'stopped early by fail-fast',
-  'early-pass': 'stopped early: every objective confidently met',
+  'early-pass': 'stopped early by early pass',
   aborted: 'aborted',
 };
 
