@@ -50,8 +50,8 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 /** A breach is already explained by the value and limit beside it; the rest say why, or what would settle it. */
 function statusCell(assessment: ObjectiveAssessment, decision: DecisionPolicy): string {
   const detail = statusDetail(assessment, decision);
-  const symbol = STATUS_SYMBOL[assessment.status];
-  return detail ? `${symbol} ${escapeMarkdown(detail)}` : symbol;
+  const symbol = assessment.status === 'undecided' ? '… undecided' : STATUS_SYMBOL[assessment.status];
+  return detail ? `${symbol}${assessment.status === 'undecided' ? ':' : ''} ${escapeMarkdown(detail)}` : symbol;
 }
 
 function liveCell(assessment: ObjectiveAssessment): string {
