@@ -36,7 +36,9 @@ function formatLimitValue(limit: Limit, unit: MetricUnit): string {
 
 const WHOLE = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 // toLocaleString builds a formatter per call; these are built once (formatting is on every look's hot path).
-const BY_DIGITS = [1, 2, 3].map((digits) => new Intl.NumberFormat('en-US', { maximumFractionDigits: digits }));
+const BY_DIGITS = [1, 2, 3].map(
+  (digits) => new Intl.NumberFormat('en-US', { maximumFractionDigits: digits }),
+);
 
 /** At most three significant decimals, no trailing zeros. */
 function trimNumber(value: number): string {

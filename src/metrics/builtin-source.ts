@@ -50,7 +50,12 @@ export class BuiltinSource implements MetricsSource {
         return {
           status: 'ok',
           value,
-          evidence: { kind: 'samples', values: answeredLatencies(side), pairing: pairingOf(window) },
+          evidence: {
+            kind: 'samples',
+            values: answeredLatencies(side),
+            sorted,
+            pairing: pairingOf(window),
+          },
         };
       }
       case 'custom':

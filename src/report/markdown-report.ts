@@ -51,7 +51,9 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 function statusCell(assessment: ObjectiveAssessment, decision: DecisionPolicy): string {
   const detail = statusDetail(assessment, decision);
   const symbol = assessment.status === 'undecided' ? '… undecided' : STATUS_SYMBOL[assessment.status];
-  return detail ? `${symbol}${assessment.status === 'undecided' ? ':' : ''} ${escapeMarkdown(detail)}` : symbol;
+  return detail
+    ? `${symbol}${assessment.status === 'undecided' ? ':' : ''} ${escapeMarkdown(detail)}`
+    : symbol;
 }
 
 function liveCell(assessment: ObjectiveAssessment): string {

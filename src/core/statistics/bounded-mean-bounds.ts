@@ -17,10 +17,17 @@ export function boundedMeanInterval(values: ArrayLike<number>, alpha: number): I
   let penalty = 0;
   let mean = 0.5;
   let variance = 0.25;
+  let lambda = 0;
+  let psiOfLambda = 0;
   for (let i = 1; i <= n; i++) {
+    // The weight is recomputed every few values, from the values before: still predictable, and it keeps
+    // the logarithms off most of the loop (a window can hold many thousands of pairs).
+    if ((i - 1) % WEIGHT_BLOCK === 0) {
+      lambda = Math.min(Math.sqrt((2 * logTerm) / (variance * i * Math.log(1 + i))), 0.5);
+      psiOfLambda = psi(lambda);
+    }
     const x = values[i - 1] as number;
-    const lambda = Math.min(Math.sqrt((2 * logTerm) / (variance * i * Math.log(1 + i))), 0.5);
-    penalty += 4 * (x - mean) ** 2 * psi(lambda);
+    penalty += 4 * (x - mean) ** 2 * psiOfLambda;
     weights += lambda;
     weighted += lambda * x;
     sum += x;
@@ -32,6 +39,8 @@ export function boundedMeanInterval(values: ArrayLike<number>, alpha: number): I
   const half = (logTerm + penalty) / weights;
   return { low: Math.max(0, center - half), high: Math.min(1, center + half) };
 }
+
+const WEIGHT_BLOCK = 16;
 
 /** ψ_E(λ) = (−ln(1 − λ) − λ) / 4. */
 function psi(lambda: number): number {

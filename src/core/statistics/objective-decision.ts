@@ -189,14 +189,19 @@ function pairedJudgement(
     for (let i = 0; i < z.length; i++) {
       z[i] = ((d.outcomes[i] as number) - s * (l.outcomes[i] as number) + s) / (1 + s);
     }
-    const { mean, sd } = moments(z);
+    // The moments serve only the projection, which most decisions never make.
+    let spread: { mean: number; sd: number } | undefined;
     const notes = ['paired on the same mirrored requests'];
     return {
       count: z.length,
       at(factor) {
-        // Projection only: more of the same pairs, through the asymptotic bound on their moments.
-        const unit =
-          factor === 1 ? boundedMeanInterval(z, alpha) : meanInterval(z.length * factor, mean, sd, alpha);
+        let unit: Interval;
+        if (factor === 1) unit = boundedMeanInterval(z, alpha);
+        else {
+          // Projection only: more of the same pairs, through the asymptotic bound on their moments.
+          spread ??= moments(z);
+          unit = meanInterval(z.length * factor, spread.mean, spread.sd, alpha);
+        }
         const margin = {
           low: unit.low * (1 + s) - s - limit.offset,
           high: unit.high * (1 + s) - s - limit.offset,
@@ -211,21 +216,20 @@ function pairedJudgement(
 
   if (metric.kind === 'mean-latency' && d.kind === 'samples' && l.kind === 'samples') {
     if (d.values.length !== l.values.length) return undefined;
-    const differences: number[] = [];
-    for (let i = 0; i < d.values.length; i++) {
-      const a = d.values[i] as number;
-      const b = l.values[i] as number;
-      if (Number.isFinite(a) && Number.isFinite(b)) differences.push(a - s * b);
+    const differences = new Float64Array(d.values.length);
+    for (let i = 0; i < differences.length; i++) {
+      // NaN (no response on either side) drops the pair.
+      differences[i] = (d.values[i] as number) - s * (l.values[i] as number);
     }
-    const { mean, sd } = moments(differences);
+    const { count, mean, sd } = moments(differences);
     const notes = [
       'paired on the same mirrored requests',
       'asymptotic: assumes independent requests with a finite variance, so it is approximate for small samples',
     ];
     return {
-      count: differences.length,
+      count,
       at(factor) {
-        const interval = meanInterval(Math.round(differences.length * factor), mean, sd, alpha);
+        const interval = meanInterval(Math.round(count * factor), mean, sd, alpha);
         const margin = { low: interval.low - limit.offset, high: interval.high - limit.offset };
         const estimate = display(factor);
         return bound(1 - alpha, estimate, limitPoint(margin, estimate), margin, darkSide, true, notes, {

@@ -42,15 +42,15 @@ export function sideEstimate(
   if (metric.kind === 'latency-percentile' && metric.percentile !== undefined) {
     const p = metric.percentile / 100;
     if (evidence.kind === 'samples') {
-      return quantileEstimate(sortedSample(answered(evidence.values).sort()), p, 'order statistics');
+      const sorted = evidence.sorted ?? answered(evidence.values).sort();
+      return quantileEstimate(sortedSample(sorted), p, 'order statistics');
     }
     return quantileEstimate(bucketedSample(evidence.buckets), p, 'bucket bounds');
   }
   if (metric.kind === 'mean-latency') {
     if (evidence.kind === 'samples') {
-      const values = answered(evidence.values);
-      const { mean, sd } = moments(values);
-      return meanEstimate(values.length, mean, sd, []);
+      const { count, mean, sd } = moments(evidence.values);
+      return meanEstimate(count, mean, sd, []);
     }
     return histogramMean(evidence.buckets, evidence.sum);
   }
@@ -67,14 +67,24 @@ export function answered(values: ArrayLike<number>): Float64Array {
   return Float64Array.from(kept);
 }
 
-export function moments(values: ArrayLike<number>): { mean: number; sd: number } {
-  const n = values.length;
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += values[i] as number;
-  const mean = n > 0 ? sum / n : Number.NaN;
+/** Count, mean and sample standard deviation of the finite values, in one pass (Welford). */
+export function moments(values: ArrayLike<number>): { count: number; mean: number; sd: number } {
+  let count = 0;
+  let mean = 0;
   let squares = 0;
-  for (let i = 0; i < n; i++) squares += ((values[i] as number) - mean) ** 2;
-  return { mean, sd: n > 1 ? Math.sqrt(squares / (n - 1)) : Number.POSITIVE_INFINITY };
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] as number;
+    if (!Number.isFinite(value)) continue;
+    count++;
+    const step = value - mean;
+    mean += step / count;
+    squares += step * (value - mean);
+  }
+  return {
+    count,
+    mean: count > 0 ? mean : Number.NaN,
+    sd: count > 1 ? Math.sqrt(squares / (count - 1)) : Number.POSITIVE_INFINITY,
+  };
 }
 
 function proportionEstimate(events: number, trials: number, priorCenter: number): SideEstimate {
