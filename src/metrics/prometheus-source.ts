@@ -118,7 +118,10 @@ export class PrometheusSource implements MetricsSource {
   async preflight(plan: EvaluationPlan, timeMs: number, signal?: AbortSignal): Promise<PlannedQuery[]> {
     const planned = renderPlanQueries(plan, this.config);
     for (const query of planned) {
-      const outcome = await this.client.query({ promql: query.query, input: query.input }, timeMs, signal);
+      const promql = { promql: query.query, input: query.input };
+      const outcome = query.buckets
+        ? await this.client.queryBuckets(promql, timeMs, signal)
+        : await this.client.query(promql, timeMs, signal);
       if (outcome.status === 'unavailable') break;
     }
     return planned;

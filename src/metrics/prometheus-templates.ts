@@ -130,6 +130,8 @@ function bucketCounts(family: Family): string {
 
 export interface PlannedQuery extends RenderedQuery {
   readonly input: string;
+  /** A histogram's `sum by (le)`: one series per bucket, read as such. */
+  readonly buckets?: true;
 }
 
 /**
@@ -167,6 +169,7 @@ export function renderPlanQueries(
           version,
           query: query.promql,
           input: query.input,
+          ...(evidence?.kind === 'histogram' && query === evidence.buckets ? { buckets: true as const } : {}),
         })),
       ];
     }),

@@ -108,6 +108,28 @@ describe('PrometheusSource', () => {
       expect((error as Error).message).toContain('unclosed left parenthesis');
     });
 
+    it('with confidence bounds, sends the evidence queries too, reading a bucket query as its buckets', async () => {
+      const confident = {
+        ...plan,
+        decision: {
+          mode: 'confidence',
+          confidence: 0.95,
+          earlyPass: true,
+          minIterations: 1,
+          minDurationMs: 0,
+        },
+      } as const;
+      server.answer = (query) =>
+        query.startsWith('sum by (le)') ? buckets({ '+Inf': 3, '100': 2 }) : undefined;
+      const planned = await new PrometheusSource(config, target, noWait).preflight(confident, 0);
+      expect(planned.map((q) => q.metricId)).toEqual([
+        'request-count',
+        'p95-latency',
+        'p95-latency evidence',
+      ]);
+      expect(server.requests).toHaveLength(3);
+    });
+
     it('lets an outage through (the run reports it), spending one retry budget, not one per query', async () => {
       server.replies = [1, 2, 3, 4].map(() => failure(503, 'unavailable', 'down'));
       await expect(new PrometheusSource(config, target, noWait).preflight(plan, 0)).resolves.toHaveLength(2);

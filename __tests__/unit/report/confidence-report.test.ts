@@ -51,9 +51,7 @@ describe('reports of a run decided with confidence bounds', () => {
   it('the terminal report says the same', async () => {
     const text = renderTerminalReport(await inconclusiveRun());
     expect(text).toContain('Decision: confidence 95%, each of the 2 bounded objectives at 97.5%');
-    expect(text).toMatch(
-      /… undecided \(about [\d,]+ more dark requests .* would likely settle it\)/,
-    );
+    expect(text).toMatch(/… undecided \(about [\d,]+ more dark requests .* would likely settle it\)/);
     expect(text).toContain(
       'p95-latency: quantile confidence sequence (bucket bounds) at 97.5%; the limit 120 ms is inside the bucket (100 ms, 250 ms]',
     );
