@@ -80,6 +80,8 @@ describe('action inputs', () => {
         'live-command',
         'dark-url',
         'dark-command',
+        'live-replica-url',
+        'live-replica-command',
         'start-timeout',
         'request-timeout',
         'mirror',
@@ -95,6 +97,14 @@ describe('action inputs', () => {
         'load-headers',
         'load-body',
         'load-requests',
+        'compare',
+        'compare-ignore',
+        'compare-max-body',
+        'compare-bodies',
+        'compare-secrets',
+        'load-replay',
+        'load-replay-format',
+        'load-replay-unsafe-methods',
       ].sort(),
     );
     expect(ACTION_INPUTS['github-token']?.actionDefault).toBe(`\${{ github.token }}`);
@@ -128,6 +138,10 @@ describe('action inputs', () => {
       'load-concurrency': '64',
       'load-target': 'url',
       'load-method': 'GET',
+      'compare-max-body': '1Mi',
+      'compare-bodies': 'bytes',
+      'load-replay-format': 'auto',
+      'load-replay-unsafe-methods': 'false',
     });
   });
 });
