@@ -144,7 +144,7 @@ function parseAbsoluteLimit(text: string, metric: MetricSpec, input: string, exa
     if (factor === undefined) throw invalid(`"${unitText}" is not a latency unit; use ms, s or us`);
     return absolute(amount * factor, 'ms');
   }
-  const rate = metric.kind === 'error-rate' ? 'an error rate' : `a ${metric.id.replace(/-rate$/, ' rate')}`;
+  const rate = metric.kind === 'error-rate' ? 'an error rate' : `a ${metric.id.replaceAll('-', ' ')}`;
   if (unit === '%') {
     if (amount > 100) throw invalid(`${rate} is at most 100%`);
     return absolute(amount / 100, 'ratio');
