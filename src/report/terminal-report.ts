@@ -1,5 +1,6 @@
 import type { ExperimentResult, ObjectiveAssessment } from '../core/result.js';
 import { type ClusterOutcome, clusterOutcomeLines } from './cluster-outcome.js';
+import { responseDifferenceLines } from './response-differences.js';
 import { trafficLines } from './traffic-lines.js';
 import { formatReading, formatResolvedLimit } from './value-format.js';
 import { describeStop, lastIteration, STATUS_SYMBOL } from './verdict-text.js';
@@ -72,6 +73,7 @@ export function renderTerminalReport(result: ExperimentResult, cluster?: Cluster
       ...(result.traffic ? trafficLines(result.traffic) : []),
       ...(cluster ? clusterOutcomeLines(cluster) : []),
     ].map(([label, text]) => plain(`${label}: ${text}`)),
+    ...(result.traffic?.compare ? responseDifferenceLines(result.traffic.compare).map(plain) : []),
     plain(`Verdict: ${result.verdict.toUpperCase()} - ${result.reason}`),
   );
   return `${lines.join('\n')}\n`;
