@@ -24,11 +24,11 @@ function describeLoad(load: LoadSummary): string {
       ? `; latency from intended send time p50 ${ms(load.latencyMs.p50)}, p99 ${ms(load.latencyMs.p99)}, max ${ms(load.latencyMs.max)}`
       : '';
   const rate = load.replay?.recordedPace
-    ? `the recorded pace, ${load.ratePerSecond.toFixed(1)}/s`
-    : `${load.ratePerSecond}/s`;
+    ? `at the recorded pace, ${load.ratePerSecond.toFixed(1)}/s on average`
+    : `of ${load.ratePerSecond}/s`;
   return (
     `${count(load.sent)} requests in ${(load.durationMs / 1000).toFixed(1)}s ` +
-    `(${load.achievedRate.toFixed(1)}/s of ${rate}${unsent}) to ${load.target}; ` +
+    `(${load.achievedRate.toFixed(1)}/s ${rate}${unsent}) to ${load.target}; ` +
     `${statuses.join(', ') || 'no responses'}${latency}${load.replay ? `; ${describeReplay(load.replay)}` : ''}`
   );
 }

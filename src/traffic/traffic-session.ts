@@ -161,7 +161,7 @@ function loadSchedule(load: LoadConfig): {
     ...Object.entries(summary.skipped).map(([reason, count]) => `${count} skipped: ${reason}`),
     ...(summary.bad > 0 ? [`${summary.bad} unreadable`] : []),
   ];
-  const what = `replay of ${summary.requests} request(s) from ${summary.file} (${summary.format}${left.length ? `; ${left.join(', ')}` : ''})`;
+  const what = `replay of ${summary.requests} request(s) from ${summary.file}, read as ${summary.format}${left.length ? ` (${left.join(', ')})` : ''}`;
   if (rate !== undefined)
     return {
       schedule: replayAtRate(rate, replay.requests),
