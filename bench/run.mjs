@@ -7,7 +7,9 @@
 //     real API server and Prometheus from the integration tests; goal: flat, last-5 median ≤ first-5 × 1.2).
 //     BENCH_REPEATED_RUNS=0 skips it;
 //  5. the traffic engine (bench/traffic.ts): load generator vs autocannon and wrk, its CPU per 1,000 requests,
-//     and the latency the mirroring proxy adds (skip with BENCH_TRAFFIC=0).
+//     and the latency the mirroring proxy adds (skip with BENCH_TRAFFIC=0);
+//  6. the response comparison (bench/compare.ts): the proxy's added latency at 500 req/s with it on, and its CPU per
+//     1,000 compared requests (skip with BENCH_COMPARE=0).
 // Prints Markdown tables; bench/RESULTS.md keeps the numbers with the date and machine.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -196,4 +198,13 @@ if (process.env.BENCH_TRAFFIC !== '0') {
     },
   );
   process.exitCode = status ?? 1;
+}
+
+if (process.env.BENCH_COMPARE !== '0') {
+  const { status } = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'bench/compare.ts'],
+    { cwd: ROOT, stdio: 'inherit' },
+  );
+  process.exitCode = process.exitCode || (status ?? 1);
 }
