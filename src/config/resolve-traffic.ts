@@ -62,7 +62,7 @@ export function resolveTraffic(
     if (custom) {
       throw new ConfigurationError(
         'objectives',
-        `"${custom.text}": metrics builtin measures mean-latency, pNN-latency, error-rate and request-count; custom metrics need metrics: prometheus`,
+        `"${custom.text}": metrics builtin measures mean-latency, pNN-latency, error-rate, request-count and response-mismatch-rate; custom metrics need metrics: prometheus`,
         'p95-latency < 100ms',
       );
     }

@@ -52,7 +52,7 @@ export class BuiltinSource implements MetricsSource {
       case 'custom':
         return {
           status: 'no-data',
-          reason: `the builtin source measures latency, error-rate and request-count, not ${metric.id}`,
+          reason: `the builtin source measures latency, error-rate, request-count and response-mismatch-rate, not ${metric.id}`,
         };
     }
   }

@@ -1,5 +1,5 @@
 import { type DifferenceBook, NOT_ATTEMPTED } from '../compare/difference-book.js';
-import type { MirroredExchanges, MirroredSample } from '../core/mirrored-exchanges.js';
+import type { ComparisonSample, MirroredExchanges, MirroredSample } from '../core/mirrored-exchanges.js';
 import type { TimeWindow } from '../core/model.js';
 
 /** One side's answer to a request: its status (0 = none came) and latency in ms. */
@@ -31,6 +31,8 @@ export class MirrorLog implements MirroredExchanges {
   private darkCode = new Int32Array(INITIAL_CAPACITY);
   private replicaCode = new Int32Array(INITIAL_CAPACITY);
   private hasReplica = false;
+  /** The last window's classification: every metric of an iteration reads the same window. */
+  private classified: { from: number; to: number; comparison: ComparisonSample } | undefined;
 
   constructor(readonly book?: DifferenceBook) {}
 
@@ -62,10 +64,7 @@ export class MirrorLog implements MirroredExchanges {
     const from = this.firstAtOrAfter(start);
     const to = this.firstAtOrAfter(end, (value, bound) => value <= bound);
     const count = Math.max(0, to - from);
-    const comparison = this.book?.classify(
-      this.darkCode.subarray(from, from + count),
-      this.hasReplica ? this.replicaCode.subarray(from, from + count) : undefined,
-    );
+    const comparison = this.comparison(from, from + count);
     return {
       count,
       ...(comparison ? { comparison } : {}),
@@ -78,6 +77,19 @@ export class MirrorLog implements MirroredExchanges {
         latenciesMs: this.darkLatency.subarray(from, from + count),
       },
     };
+  }
+
+  /** Pairs' codes never change once appended, so a window's classification holds until the window moves. */
+  private comparison(from: number, to: number): ComparisonSample | undefined {
+    if (!this.book) return undefined;
+    if (this.classified?.from !== from || this.classified.to !== to) {
+      const comparison = this.book.classify(
+        this.darkCode.subarray(from, to),
+        this.hasReplica ? this.replicaCode.subarray(from, to) : undefined,
+      );
+      this.classified = { from, to, comparison };
+    }
+    return this.classified.comparison;
   }
 
   /** Binary search: the first index whose time is not `before` the bound (by default, not < bound). */
