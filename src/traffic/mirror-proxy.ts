@@ -87,6 +87,8 @@ export class MirrorProxy {
   private readonly live: Upstream;
   private readonly dark: Upstream;
   private readonly replica: Upstream | undefined;
+  /** Present when comparing; the log classifies its codes. */
+  private readonly book: DifferenceBook | undefined;
   private readonly server = createServer({ keepAliveTimeout: 30_000 }, (request, response) => {
     this.handle(request, response).catch(() => response.destroy());
   });
@@ -96,9 +98,10 @@ export class MirrorProxy {
     this.live = upstream(options.liveUrl);
     this.dark = upstream(options.darkUrl);
     this.replica = options.replicaUrl === undefined ? undefined : upstream(options.replicaUrl);
-    this.log = new MirrorLog(
-      options.compare ? new DifferenceBook(new SecretNames(options.compare.secretNames)) : undefined,
-    );
+    this.book = options.compare
+      ? new DifferenceBook(new SecretNames(options.compare.secretNames))
+      : undefined;
+    this.log = new MirrorLog(this.book);
   }
 
   static async start(options: MirrorProxyOptions): Promise<MirrorProxy> {
@@ -165,19 +168,13 @@ export class MirrorProxy {
     let codes: ComparisonCodes | undefined;
     if (compare && liveCapture && darkCapture) {
       const label = { method, target: path };
-      const live = { answer: liveAnswer, capture: liveCapture };
+      const liveSide = { answer: liveAnswer, capture: liveCapture };
+      const code = (side: 'dark' | 'replica', answer: Answer, capture: BodyCapture) =>
+        this.comparisonCode(side, label, liveSide, { answer, capture }, compare);
       codes = {
-        dark: this.comparisonCode('dark', label, live, { answer: darkAnswer, capture: darkCapture }, compare),
+        dark: code('dark', darkAnswer, darkCapture),
         replica:
-          replicaAnswer && replicaCapture
-            ? this.comparisonCode(
-                'replica',
-                label,
-                live,
-                { answer: replicaAnswer, capture: replicaCapture },
-                compare,
-              )
-            : NOT_ATTEMPTED,
+          replicaAnswer && replicaCapture ? code('replica', replicaAnswer, replicaCapture) : NOT_ATTEMPTED,
       };
     }
     this.log.append(this.options.now(), liveAnswer, darkAnswer, codes);
@@ -197,7 +194,7 @@ export class MirrorProxy {
       other.capture.response(other.answer.status),
       compare,
     );
-    return (this.log.book as DifferenceBook).record(side, comparison, label);
+    return (this.book as DifferenceBook).record(side, comparison, label);
   }
 
   private forwardToLive(
