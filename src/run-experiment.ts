@@ -36,7 +36,10 @@ export async function runExperiment(
   const { plan } = config;
   let prometheus: PrometheusSource | undefined;
   if (config.prometheus) {
-    prometheus = new PrometheusSource(config.prometheus, plan.target, { log: info });
+    prometheus = new PrometheusSource(config.prometheus, plan.target, {
+      log: info,
+      withEvidence: plan.decision.mode === 'confidence',
+    });
     log.info(`Metrics: ${prometheus.description}`);
     if (deps.preflight !== false) await prometheus.preflight(plan, clock.now(), signal);
   }

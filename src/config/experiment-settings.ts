@@ -31,8 +31,12 @@ export interface ExperimentSettings extends ClusterSettings, TrafficSettings {
   readonly intervalMs?: number;
   readonly iterations?: number;
   readonly minRequests?: number;
+  readonly confidence?: number | 'off';
   readonly failFast?: boolean;
   readonly failFastAfter?: number;
+  readonly earlyPass?: boolean;
+  readonly minIterations?: number;
+  readonly minDurationMs?: number;
   readonly onInconclusive?: 'fail' | 'pass';
   readonly comment?: CommentMode;
   readonly githubToken?: string;

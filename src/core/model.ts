@@ -55,9 +55,29 @@ export interface Objective {
 
 export interface FailFastPolicy {
   readonly enabled: boolean;
-  /** Consecutive iterations with enough data in which a breach must hold before the run stops early. */
+  /**
+   * With point decisions only: consecutive iterations with enough data in which a breach must hold before the
+   * run stops early. With confidence bounds one confident breach stops it.
+   */
   readonly consecutiveBreaches: number;
 }
+
+/**
+ * How objectives are decided. `confidence`: on evidence, with time-uniform confidence bounds, so every
+ * iteration is a look and the run may stop as soon as the bounds settle it. `point`: the value against the
+ * limit, as Iter8 did (`confidence: off`).
+ */
+export type DecisionPolicy =
+  | {
+      readonly mode: 'confidence';
+      /** In (0, 1): the run's chance of a false pass, and separately of a false fail, is at most 1 − this. */
+      readonly confidence: number;
+      /** Stop as soon as every objective is confidently met (after the minimums below). */
+      readonly earlyPass: boolean;
+      readonly minIterations: number;
+      readonly minDurationMs: number;
+    }
+  | { readonly mode: 'point' };
 
 /** Who the dark and live versions are. */
 export interface TargetIdentity {
@@ -77,6 +97,7 @@ export interface EvaluationPlan {
   /** Below this many dark requests in the window, objectives other than request-count are inconclusive. */
   readonly minRequests: number;
   readonly failFast: FailFastPolicy;
+  readonly decision: DecisionPolicy;
 }
 
 /** A time window in epoch milliseconds, both ends inclusive. */

@@ -17,7 +17,9 @@ import type { TimeWindow, Version } from '../core/model.js';
  * - `error-rate`: the share answered 5xx or not at all (connection error, timeout);
  * - `mean-latency`, `pNN-latency`: over the requests that got a response, whatever its status;
  * - `response-mismatch-rate`: the share of compared requests whose dark answer differed from live's (for live: whose
- *   live replica's answer did), with per-request counts as evidence; requests not compared are not trials.
+ *   live replica's answer did); requests not compared are not trials.
+ *
+ * Each reading carries its evidence (the per-request errors, latencies or mismatches), paired between the versions.
  */
 export class BuiltinSource implements MetricsSource {
   readonly description = 'builtin (measured by the mirroring proxy)';
@@ -31,8 +33,16 @@ export class BuiltinSource implements MetricsSource {
     switch (metric.kind) {
       case 'request-count':
         return { status: 'ok', value: sample.count };
-      case 'error-rate':
-        return sample.count === 0 ? noRequests(version) : { status: 'ok', value: errorShare(side) };
+      case 'error-rate': {
+        if (sample.count === 0) return noRequests(version);
+        const outcomes = errorOutcomes(side);
+        const events = outcomes.reduce((sum, outcome) => sum + outcome, 0);
+        return {
+          status: 'ok',
+          value: events / sample.count,
+          evidence: { kind: 'counts', events, trials: sample.count, outcomes, pairing: pairingOf(window) },
+        };
+      }
       case 'mean-latency':
       case 'latency-percentile': {
         const sorted = this.sortedLatencies(side, version, window);
@@ -45,7 +55,16 @@ export class BuiltinSource implements MetricsSource {
           metric.kind === 'mean-latency'
             ? mean(sorted)
             : nearestRank(sorted, metric.percentile ?? Number.NaN);
-        return { status: 'ok', value };
+        return {
+          status: 'ok',
+          value,
+          evidence: {
+            kind: 'samples',
+            values: answeredLatencies(side),
+            sorted,
+            pairing: pairingOf(window),
+          },
+        };
       }
       case 'response-mismatch-rate':
         return mismatchReading(sample.comparison, version, window);
@@ -133,13 +152,28 @@ function noRequests(version: Version): MetricReading {
   return { status: 'no-data', reason: `no mirrored request to ${version} completed in the window` };
 }
 
-function errorShare({ statuses }: SideSample): number {
-  let errors = 0;
+/** Per request, 1 for an error: a 5xx, or no response at all (connection error, timeout). */
+function errorOutcomes({ statuses }: SideSample): Uint8Array {
+  const outcomes = new Uint8Array(statuses.length);
   for (let i = 0; i < statuses.length; i++) {
     const status = statuses[i] as number;
-    if (status === 0 || status >= 500) errors++;
+    if (status === 0 || status >= 500) outcomes[i] = 1;
   }
-  return errors / statuses.length;
+  return outcomes;
+}
+
+/** Per request in arrival order, its latency, or NaN where no response came, so dark and live stay aligned. */
+function answeredLatencies({ statuses, latenciesMs }: SideSample): Float64Array {
+  const values = new Float64Array(statuses.length);
+  for (let i = 0; i < statuses.length; i++) {
+    values[i] = statuses[i] === 0 ? Number.NaN : (latenciesMs[i] as number);
+  }
+  return values;
+}
+
+/** Dark's and live's readings of one window are the same mirrored requests: their evidence pairs. */
+function pairingOf(window: TimeWindow): string {
+  return `builtin ${window.start}-${window.end}`;
 }
 
 function mean(values: Float64Array): number {

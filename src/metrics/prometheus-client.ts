@@ -5,7 +5,13 @@ import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { PrometheusConfig } from '../core/config.js';
 import { ConfigurationError } from '../core/configuration-error.js';
 import { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF } from './backoff.js';
-import { type InstantValue, parseEnvelope, readInstantValue } from './prometheus-response.js';
+import {
+  type BucketCounts,
+  type InstantValue,
+  parseEnvelope,
+  readBucketCounts,
+  readInstantValue,
+} from './prometheus-response.js';
 import type { PromqlQuery } from './prometheus-templates.js';
 
 export type PrometheusConnection = Pick<PrometheusConfig, 'url' | 'auth' | 'tls' | 'timeoutMs' | 'attempts'>;
@@ -20,10 +26,18 @@ export interface PrometheusClientOptions {
   readonly log?: (line: string) => void;
 }
 
-/** An instant query's outcome: a value, no data, or a backend that stayed down past the retry budget. */
-export type QueryOutcome = InstantValue | { readonly status: 'unavailable'; readonly reason: string };
+type Unavailable = { readonly status: 'unavailable'; readonly reason: string };
+type NoData = { readonly status: 'no-data'; readonly reason: string };
 
-type Attempt = { readonly done: QueryOutcome } | { readonly retry: string; readonly retryAfterMs?: number };
+/** An instant query's outcome: a value, no data, or a backend that stayed down past the retry budget. */
+export type QueryOutcome = InstantValue | Unavailable;
+
+/** How an answer's `data` is read: one value, or the buckets of a histogram. */
+type DataReader<T> = (data: unknown, query: PromqlQuery) => T;
+
+type Attempt<T> =
+  | { readonly done: T | NoData | Unavailable }
+  | { readonly retry: string; readonly retryAfterMs?: number };
 
 /** A client for `POST /api/v1/query` of Prometheus 2.x and 3.x (and API-compatible servers). */
 export class PrometheusClient {
@@ -63,10 +77,28 @@ export class PrometheusClient {
    * ConfigurationError, when the query or the connection settings are wrong; an abort through `signal`
    * resolves as unavailable, so the caller's loop stops at its next wait.
    */
-  async query(query: PromqlQuery, timeMs: number, signal?: AbortSignal): Promise<QueryOutcome> {
+  query(query: PromqlQuery, timeMs: number, signal?: AbortSignal): Promise<QueryOutcome> {
+    return this.send(query, timeMs, readInstantValue, signal);
+  }
+
+  /** Like `query`, for a `sum by (le)` query: the histogram's cumulative counts per bucket. */
+  queryBuckets(
+    query: PromqlQuery,
+    timeMs: number,
+    signal?: AbortSignal,
+  ): Promise<BucketCounts | Unavailable> {
+    return this.send(query, timeMs, readBucketCounts, signal);
+  }
+
+  private async send<T>(
+    query: PromqlQuery,
+    timeMs: number,
+    read: DataReader<T>,
+    signal?: AbortSignal,
+  ): Promise<T | NoData | Unavailable> {
     const attempts = Math.max(1, this.connection.attempts);
     for (let attempt = 1; ; attempt += 1) {
-      const outcome = await this.attempt(query, timeMs, signal);
+      const outcome = await this.attempt(query, timeMs, read, signal);
       if ('done' in outcome) return outcome.done;
       if (attempt >= attempts) {
         const tries = attempts === 1 ? '1 attempt' : `${attempts} attempts`;
@@ -89,7 +121,12 @@ export class PrometheusClient {
     }
   }
 
-  private async attempt(query: PromqlQuery, timeMs: number, signal?: AbortSignal): Promise<Attempt> {
+  private async attempt<T>(
+    query: PromqlQuery,
+    timeMs: number,
+    read: DataReader<T>,
+    signal?: AbortSignal,
+  ): Promise<Attempt<T>> {
     const form = new URLSearchParams({
       query: query.promql,
       time: (timeMs / 1000).toFixed(3),
@@ -105,7 +142,7 @@ export class PrometheusClient {
       if (signal?.aborted) return { done: aborted(signal) };
       return { retry: this.transportProblem(error) };
     }
-    return this.interpret(response, query);
+    return this.interpret(response, query, read);
   }
 
   private transportProblem(error: unknown): string {
@@ -125,7 +162,7 @@ export class PrometheusClient {
     return `network error ${code || error.message}`;
   }
 
-  private interpret(response: AxiosResponse<string>, query: PromqlQuery): Attempt {
+  private interpret<T>(response: AxiosResponse<string>, query: PromqlQuery, read: DataReader<T>): Attempt<T> {
     const { status } = response;
     const body = typeof response.data === 'string' ? response.data : '';
     const envelope = parseEnvelope(body);
@@ -135,7 +172,7 @@ export class PrometheusClient {
         : `HTTP ${status}${excerpt(body)}`;
 
     if (status >= 200 && status < 300 && envelope?.status === 'success') {
-      return { done: readInstantValue(envelope.data, query) };
+      return { done: read(envelope.data, query) };
     }
     if (status === 408 || status === 429 || status === 499 || status >= 500) {
       return { retry: problem, ...retryAfter(response) };
@@ -166,7 +203,7 @@ export class PrometheusClient {
   }
 }
 
-function aborted(signal: AbortSignal): QueryOutcome {
+function aborted(signal: AbortSignal): Unavailable {
   const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
   return { status: 'unavailable', reason: `aborted: ${reason}` };
 }
