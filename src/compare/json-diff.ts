@@ -122,7 +122,7 @@ export function diffJson(
 
 type JsonType = 'null' | 'boolean' | 'string' | 'number' | 'array' | 'object';
 
-export function typeOf(value: JsonValue): JsonType {
+function typeOf(value: JsonValue): JsonType {
   if (value === null) return 'null';
   if (value instanceof JsonNumber) return 'number';
   if (Array.isArray(value)) return 'array';

@@ -1,8 +1,6 @@
 import type { CompareSummary, ComparisonCounts, DifferingField } from '../core/traffic-summary.js';
+import { count, share } from './count-text.js';
 import { escapeMarkdown } from './markdown-escape.js';
-
-const count = (value: number) => Math.round(value).toLocaleString('en-US');
-const share = (part: number, whole: number) => (whole === 0 ? '0%' : `${((part / whole) * 100).toFixed(1)}%`);
 
 const KIND_TEXT: Readonly<Record<NonNullable<DifferingField['example']>['kind'], string>> = {
   changed: 'changed',

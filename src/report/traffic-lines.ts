@@ -1,9 +1,8 @@
 import type { LoadSummary, MirrorSummary, TrafficSummary } from '../core/traffic-summary.js';
+import { count, share } from './count-text.js';
 import { describeComparison } from './response-differences.js';
 
-const count = (value: number) => Math.round(value).toLocaleString('en-US');
 const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 1)} ms`;
-const share = (part: number, whole: number) => (whole === 0 ? '0%' : `${((part / whole) * 100).toFixed(1)}%`);
 
 /** `[label, sentence]` pairs on Shadowgate's own traffic, for the log, the reports' summary and the terminal. */
 export function trafficLines(traffic: TrafficSummary): [string, string][] {

@@ -15,6 +15,7 @@ import type { CompareConfig } from '../core/traffic-config.js';
 import { splitBaseUrl } from './base-url.js';
 import { BodyCapture } from './body-capture.js';
 import { dispatchRequest, type ResponseSink } from './dispatch-request.js';
+import { NOT_FORWARDED } from './hop-by-hop.js';
 import { type Answer, type ComparisonCodes, MirrorLog } from './mirror-log.js';
 import { isUnsafeMethod, MirrorSampler } from './mirror-sampling.js';
 
@@ -50,22 +51,6 @@ export interface MirrorStats {
 
 /** Request bodies are held in memory to send them twice; larger ones are refused. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
-
-/** Hop-by-hop headers (RFC 9110 §7.6.1) and those the upstream client sets itself. */
-const NOT_FORWARDED = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-  'content-length',
-  'expect',
-]);
 
 /**
  * The builtin mirroring proxy: listens on 127.0.0.1, forwards every request to live and returns live's

@@ -1,3 +1,5 @@
+import { NOT_FORWARDED } from '../hop-by-hop.js';
+
 /** One request read from a recording, to be sent again. */
 export interface RecordedRequest {
   readonly method: string;
@@ -24,22 +26,9 @@ export interface RecordedTraffic {
   readonly bad: ReadProblem[];
 }
 
-/** Headers not replayed: hop-by-hop (RFC 9110 §7.6.1), those the connection sets itself, and HTTP/2 pseudo-headers. */
-const NOT_REPLAYED = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-  'content-length',
-  'expect',
-]);
-
+/** Headers not replayed: those not forwarded either, and HTTP/2 pseudo-headers (`:authority`). */
 export function isReplayedHeader(name: string): boolean {
-  return !name.startsWith(':') && !NOT_REPLAYED.has(name.toLowerCase());
+  return !name.startsWith(':') && !NOT_FORWARDED.has(name.toLowerCase());
 }
 
 /** A request target for replay: origin-form (`/path?query`), from an origin-form or absolute one. */
