@@ -20,6 +20,8 @@ export const OTHER_NO_RESPONSE = -2;
 export const OVER_LIMIT = -3;
 /** No comparison was attempted (no live replica). */
 export const NOT_ATTEMPTED = -4;
+/** The bodies held for requests in flight had reached their budget, so this pair's were not kept. */
+export const OVER_BUDGET = -5;
 
 /** Distinct fields kept; further ones are counted together under OTHER_FIELDS. */
 export const MAX_FIELDS = 256;
@@ -217,12 +219,18 @@ function attempted(codes: ArrayLike<number>): boolean {
 function counts(codes: ArrayLike<number>, outcomes: ArrayLike<number>): ComparisonCounts {
   let compared = 0;
   let mismatched = 0;
-  const notCompared = { liveNoResponse: 0, otherNoResponse: 0, overLimit: 0 } satisfies NotComparedCounts;
+  const notCompared = {
+    liveNoResponse: 0,
+    otherNoResponse: 0,
+    overLimit: 0,
+    overBudget: 0,
+  } satisfies NotComparedCounts;
   for (let i = 0; i < codes.length; i++) {
     const code = codes[i] as number;
     if (code === LIVE_NO_RESPONSE) notCompared.liveNoResponse++;
     else if (code === OTHER_NO_RESPONSE) notCompared.otherNoResponse++;
     else if (code === OVER_LIMIT) notCompared.overLimit++;
+    else if (code === OVER_BUDGET) notCompared.overBudget++;
     else if (code >= 0) {
       compared++;
       if (outcomes[i] === MISMATCHED) mismatched++;

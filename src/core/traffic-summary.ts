@@ -60,6 +60,8 @@ export interface NotComparedCounts {
   readonly otherNoResponse: number;
   /** A body, or its decompressed form, was over the bound. */
   readonly overLimit: number;
+  /** The bodies held for the requests in flight (waiting for a slow side) had reached their budget. */
+  readonly overBudget: number;
 }
 
 /** One side's comparisons with live: dark's, or the live replica's. */

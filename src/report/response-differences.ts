@@ -27,8 +27,11 @@ function notCompared({ notCompared: counts }: ComparisonCounts, side: string, ma
     counts.liveNoResponse > 0 ? `${count(counts.liveNoResponse)} live gave no response` : '',
     counts.otherNoResponse > 0 ? `${count(counts.otherNoResponse)} ${side} gave no response` : '',
     counts.overLimit > 0 ? `${count(counts.overLimit)} with a body over ${bytes(maxBodyBytes)}` : '',
+    counts.overBudget > 0
+      ? `${count(counts.overBudget)} while the bodies held for requests in flight were at their budget`
+      : '',
   ].filter(Boolean);
-  const total = counts.liveNoResponse + counts.otherNoResponse + counts.overLimit;
+  const total = counts.liveNoResponse + counts.otherNoResponse + counts.overLimit + counts.overBudget;
   return total > 0 ? `, ${count(total)} not compared (${reasons.join(', ')})` : '';
 }
 

@@ -7,13 +7,14 @@ import {
   LIVE_NO_RESPONSE,
   NOT_ATTEMPTED,
   OTHER_NO_RESPONSE,
+  OVER_BUDGET,
   type RequestLabel,
 } from '../compare/difference-book.js';
 import { compareResponses } from '../compare/response-compare.js';
 import { SecretNames } from '../compare/secret-names.js';
 import type { CompareConfig } from '../core/traffic-config.js';
 import { splitBaseUrl } from './base-url.js';
-import { BodyCapture } from './body-capture.js';
+import { BodyCapture, CaptureBudget } from './body-capture.js';
 import { dispatchRequest, type ResponseSink } from './dispatch-request.js';
 import { NOT_FORWARDED } from './hop-by-hop.js';
 import { type Answer, type ComparisonCodes, MirrorLog } from './mirror-log.js';
@@ -51,6 +52,8 @@ export interface MirrorStats {
 
 /** Request bodies are held in memory to send them twice; larger ones are refused. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** Response bodies held at once for comparisons, across all requests in flight. */
+export const CAPTURE_BUDGET_BYTES = 64 * 1024 * 1024;
 
 /**
  * The builtin mirroring proxy: listens on 127.0.0.1, forwards every request to live and returns live's
@@ -74,6 +77,8 @@ export class MirrorProxy {
   private readonly replica: Upstream | undefined;
   /** Present when comparing; the log classifies its codes. */
   private readonly book: DifferenceBook | undefined;
+  /** Bodies held for comparisons in flight; nothing is held once every pair is logged. */
+  readonly captured = new CaptureBudget(CAPTURE_BUDGET_BYTES);
   private readonly server = createServer({ keepAliveTimeout: 30_000 }, (request, response) => {
     this.handle(request, response).catch(() => response.destroy());
   });
@@ -135,7 +140,7 @@ export class MirrorProxy {
     }
     const forwarded = { path, method, headers, body: body ?? null };
     const compare = mirror ? this.options.compare : undefined;
-    const capture = () => (compare ? new BodyCapture(compare.maxBodyBytes) : undefined);
+    const capture = () => (compare ? new BodyCapture(compare.maxBodyBytes, this.captured) : undefined);
     const liveCapture = capture();
     const live = this.forwardToLive(forwarded, response, liveCapture);
     if (!mirror) {
@@ -156,11 +161,15 @@ export class MirrorProxy {
       const liveSide = { answer: liveAnswer, capture: liveCapture };
       const code = (side: 'dark' | 'replica', answer: Answer, capture: BodyCapture) =>
         this.comparisonCode(side, label, liveSide, { answer, capture }, compare);
-      codes = {
-        dark: code('dark', darkAnswer, darkCapture),
-        replica:
-          replicaAnswer && replicaCapture ? code('replica', replicaAnswer, replicaCapture) : NOT_ATTEMPTED,
-      };
+      try {
+        codes = {
+          dark: code('dark', darkAnswer, darkCapture),
+          replica:
+            replicaAnswer && replicaCapture ? code('replica', replicaAnswer, replicaCapture) : NOT_ATTEMPTED,
+        };
+      } finally {
+        for (const held of [liveCapture, darkCapture, replicaCapture]) held?.release();
+      }
     }
     this.log.append(this.options.now(), liveAnswer, darkAnswer, codes);
   }
@@ -174,6 +183,7 @@ export class MirrorProxy {
   ): number {
     if (live.answer.status === 0) return LIVE_NO_RESPONSE;
     if (other.answer.status === 0) return OTHER_NO_RESPONSE;
+    if (live.capture.overBudget || other.capture.overBudget) return OVER_BUDGET;
     const comparison = compareResponses(
       live.capture.response(live.answer.status),
       other.capture.response(other.answer.status),

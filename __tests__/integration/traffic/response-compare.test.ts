@@ -109,6 +109,8 @@ describe('response comparison through the mirroring proxy', () => {
       // The client got live's answers: live's price.
       expect(bodies.filter((body) => body.includes('"price":21.99'))).toEqual([]);
       await vi.waitFor(() => expect(proxy.log.size).toBe(200));
+      // Every pair compared, no body is held any more.
+      expect(proxy.captured.heldBytes).toBe(0);
       expect(await mismatchRate(proxy, 'dark')).toMatchObject({
         status: 'ok',
         value: 40 / 200,
@@ -202,6 +204,7 @@ describe('response comparison through the mirroring proxy', () => {
             liveNoResponse: 0,
             otherNoResponse: 0,
             overLimit: 3,
+            overBudget: 0,
           });
         },
       );

@@ -77,7 +77,7 @@ describe('DifferenceBook', () => {
     expect(summary.dark).toEqual({
       compared: 300,
       mismatched: 30,
-      notCompared: { liveNoResponse: 0, otherNoResponse: 0, overLimit: 0 },
+      notCompared: { liveNoResponse: 0, otherNoResponse: 0, overLimit: 0, overBudget: 0 },
     });
   });
 
@@ -131,6 +131,7 @@ describe('DifferenceBook', () => {
       liveNoResponse: 0,
       otherNoResponse: 1,
       overLimit: 1,
+      overBudget: 0,
     });
   });
 

@@ -6,12 +6,12 @@ import { renderTerminalReport } from '../../../src/report/terminal-report.js';
 import { trafficLines } from '../../../src/report/traffic-lines.js';
 import { failResult } from '../../fixtures/experiment-result.js';
 
-const NONE = { liveNoResponse: 0, otherNoResponse: 0, overLimit: 0 };
+const NONE = { liveNoResponse: 0, otherNoResponse: 0, overLimit: 0, overBudget: 0 };
 const COMPARE: CompareSummary = {
   dark: {
     compared: 320,
     mismatched: 48,
-    notCompared: { liveNoResponse: 0, otherNoResponse: 2, overLimit: 1 },
+    notCompared: { liveNoResponse: 0, otherNoResponse: 2, overLimit: 1, overBudget: 0 },
   },
   replica: { compared: 322, mismatched: 0, notCompared: NONE },
   maxBodyBytes: 1024 * 1024,
