@@ -53,6 +53,30 @@ describe('readHar on a HAR 1.2 export of mitmproxy 11', () => {
     expect([...mixed.skipped]).toEqual([['to another host than 127.0.0.1:18381 (fonts.example.net)', 1]]);
   });
 
+  it("drops HTTP/2 pseudo-headers, which browsers' HARs list as headers", () => {
+    // Not a real export: Chromium is not on this machine. Its HARs name h2 requests' pseudo-headers this way.
+    const entry = {
+      startedDateTime: '2026-11-27T10:00:00.000Z',
+      request: {
+        method: 'GET',
+        url: 'https://shop.example.com/products?page=2',
+        headers: [
+          { name: ':authority', value: 'shop.example.com' },
+          { name: ':method', value: 'GET' },
+          { name: ':path', value: '/products?page=2' },
+          { name: 'accept', value: 'application/json' },
+        ],
+      },
+    };
+    const [request] = readHar(JSON.stringify({ log: { version: '1.2', entries: [entry] } })).requests;
+    expect(request).toEqual({
+      method: 'GET',
+      path: '/products?page=2',
+      headers: { accept: 'application/json' },
+      atMs: Date.UTC(2026, 10, 27, 10),
+    });
+  });
+
   it('names the entries it cannot use, and a file that is no HAR', () => {
     const har = JSON.parse(fixture('mitmproxy.har'));
     har.log.entries[1].request.url = 'not a url';
