@@ -35,12 +35,16 @@ export interface TrafficDependencies {
   readonly signal?: AbortSignal;
 }
 
-/** Starts Shadowgate's own traffic in order: the local versions, the mirroring proxy, then the load. */
+/**
+ * Starts Shadowgate's own traffic in order: the local versions, the mirroring proxy, then the load. A recording to
+ * replay is read first, so a file with nothing usable fails the run before anything is started.
+ */
 export async function startTraffic(
   config: TrafficConfig,
   deps: TrafficDependencies,
 ): Promise<TrafficSession> {
   const { log } = deps;
+  const planned = config.load ? loadSchedule(config.load) : undefined;
   const stops: (() => Promise<void>)[] = [];
   let load: LoadSummary | undefined;
   let mirror: MirrorSummary | undefined;
@@ -102,10 +106,10 @@ export async function startTraffic(
       );
     }
 
-    if (config.load) {
+    if (config.load && planned) {
       const url = config.load.url ?? proxy?.url;
       if (url === undefined) throw new Error('the load generator has no target: set load-url');
-      const { schedule, replay, description } = loadSchedule(config.load);
+      const { schedule, replay, description } = planned;
       const generator = new LoadGenerator({
         url,
         schedule,

@@ -1,12 +1,16 @@
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoadGenerator } from '../../../src/traffic/load-generator.js';
 import { loadReplay } from '../../../src/traffic/replay/replay-file.js';
 import { replayAtRate, replayAtRecordedPace } from '../../../src/traffic/request-schedule.js';
+import { startTraffic } from '../../../src/traffic/traffic-session.js';
 
 // Replaying the demo's recordings (samples/demo/traffic.har from mitmproxy, samples/demo/access.log from nginx) with
 // the load generator against a server on 127.0.0.1 that notes what arrives and when.
@@ -53,6 +57,30 @@ async function replayFor(generator: LoadGenerator, ms: number) {
 }
 
 describe('replay of recorded traffic', () => {
+  it('reads the recording before starting anything: a file with nothing usable fails at once, naming it', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'shadowgate-replay-')), 'posts.jsonl');
+    await writeFile(file, '{"method": "POST", "path": "/cart"}\n');
+    // Nothing listens on these: had the versions been waited for first, this would fail on live-url instead.
+    const nowhere = { url: 'http://127.0.0.1:9' };
+    await expect(
+      startTraffic(
+        {
+          live: nowhere,
+          dark: nowhere,
+          mirror: { kind: 'builtin', percent: 100, unsafeMethods: false, port: 0 },
+          load: {
+            concurrency: 4,
+            requests: [],
+            replay: { path: file, format: 'auto', unsafeMethods: false },
+          },
+          startTimeoutMs: 30_000,
+          requestTimeoutMs: 1_000,
+        },
+        { log: () => {}, now: Date.now },
+      ),
+    ).rejects.toThrow(`load-replay: ${file} (read as jsonl) has no request to replay; 1 skipped: POST`);
+  });
+
   it("at the recorded pace: the HAR's requests in their order, each at its recorded offset", async () => {
     const text = readFileSync('samples/demo/traffic.har', 'utf8');
     const replay = loadReplay({ path: 'traffic.har', format: 'auto', unsafeMethods: false }, text, true);
