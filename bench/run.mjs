@@ -9,7 +9,9 @@
 //  5. the traffic engine (bench/traffic.ts): load generator vs autocannon and wrk, its CPU per 1,000 requests,
 //     and the latency the mirroring proxy adds (skip with BENCH_TRAFFIC=0);
 //  6. the confidence decisions (bench/decisions.ts): requests a decision needs against a fixed-horizon test at
-//     the same α, and the time one decision takes (goal ≤ 1 ms); skip with BENCH_DECISIONS=0.
+//     the same α, and the time one decision takes (goal ≤ 1 ms); skip with BENCH_DECISIONS=0;
+//  7. the response comparison (bench/compare.ts): the proxy's added latency at 500 req/s with it on, and its CPU per
+//     1,000 compared requests (skip with BENCH_COMPARE=0).
 // Prints Markdown tables; bench/RESULTS.md keeps the numbers with the date and machine.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -199,3 +201,4 @@ function tsStep(script) {
 
 if (process.env.BENCH_TRAFFIC !== '0') tsStep('bench/traffic.ts');
 if (process.env.BENCH_DECISIONS !== '0') tsStep('bench/decisions.ts');
+if (process.env.BENCH_COMPARE !== '0') tsStep('bench/compare.ts');

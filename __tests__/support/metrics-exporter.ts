@@ -120,9 +120,13 @@ class PodTraffic {
   private draw(requests: number, random: () => number): void {
     this.owed += requests;
     for (; this.owed >= 1; this.owed -= 1) {
-      let pick = random();
+      const pick = random();
+      let below = 0;
       const mass =
-        this.profile.latencies.find(({ weight }) => (pick -= weight) < 0) ?? this.profile.latencies.at(-1);
+        this.profile.latencies.find(({ weight }) => {
+          below += weight;
+          return pick < below;
+        }) ?? this.profile.latencies.at(-1);
       if (!mass) return;
       const code: StatusCode = random() < this.profile.errorRatio ? '503' : '200';
       this.counts[code].set(mass.ms, (this.counts[code].get(mass.ms) ?? 0) + 1);

@@ -108,6 +108,7 @@ export class SimulatedRequests implements MetricsSource {
             : (buckets.find((b) => b.count >= rank)?.le ?? Number.NaN);
         return { status: 'ok', value, evidence: { kind: 'histogram', buckets, sum: side.sum(n) } };
       }
+      case 'response-mismatch-rate':
       case 'custom':
         return { status: 'no-data', reason: 'not simulated' };
     }

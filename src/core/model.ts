@@ -2,18 +2,24 @@
  * The experiment model shared by every layer. Pure data: no I/O, no classes with behaviour.
  *
  * Units are fixed per metric kind so comparisons never mix them:
- * latency in milliseconds, error rate as a ratio in [0, 1], request count as a count.
+ * latency in milliseconds, error rate and response mismatch rate as ratios in [0, 1], request count as a count.
  */
 
 /** The two versions a run can measure. The dark one is judged; the live one is the reference. */
 export type Version = 'dark' | 'live';
 
-export type MetricKind = 'mean-latency' | 'latency-percentile' | 'error-rate' | 'request-count' | 'custom';
+export type MetricKind =
+  | 'mean-latency'
+  | 'latency-percentile'
+  | 'error-rate'
+  | 'request-count'
+  | 'response-mismatch-rate'
+  | 'custom';
 
 export type MetricUnit = 'ms' | 'ratio' | 'count' | 'none';
 
 export interface MetricSpec {
-  /** Canonical name as written in objectives and reports: `mean-latency`, `p95-latency`, `error-rate`, `request-count`, or a custom name. */
+  /** Canonical name as written in objectives and reports: `mean-latency`, `p95-latency`, `error-rate`, `request-count`, `response-mismatch-rate`, or a custom name. */
   readonly id: string;
   readonly kind: MetricKind;
   /** Only for `latency-percentile`: the percentile in (0, 100), e.g. 95 or 99.9. */

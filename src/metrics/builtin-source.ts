@@ -1,5 +1,11 @@
 import type { MetricQuery, MetricReading, MetricsSource } from '../core/metrics-source.js';
-import type { MirroredExchanges, SideSample } from '../core/mirrored-exchanges.js';
+import {
+  type ComparisonSample,
+  MISMATCHED,
+  type MirroredExchanges,
+  NOT_COMPARED,
+  type SideSample,
+} from '../core/mirrored-exchanges.js';
 import type { TimeWindow, Version } from '../core/model.js';
 
 /**
@@ -9,9 +15,11 @@ import type { TimeWindow, Version } from '../core/model.js';
  *
  * - `request-count`: mirrored requests whose both answers completed in the window;
  * - `error-rate`: the share answered 5xx or not at all (connection error, timeout);
- * - `mean-latency`, `pNN-latency`: over the requests that got a response, whatever its status.
+ * - `mean-latency`, `pNN-latency`: over the requests that got a response, whatever its status;
+ * - `response-mismatch-rate`: the share of compared requests whose dark answer differed from live's (for live: whose
+ *   live replica's answer did); requests not compared are not trials.
  *
- * Each reading carries its evidence (the per-request errors or latencies), paired between the versions.
+ * Each reading carries its evidence (the per-request errors, latencies or mismatches), paired between the versions.
  */
 export class BuiltinSource implements MetricsSource {
   readonly description = 'builtin (measured by the mirroring proxy)';
@@ -58,10 +66,12 @@ export class BuiltinSource implements MetricsSource {
           },
         };
       }
+      case 'response-mismatch-rate':
+        return mismatchReading(sample.comparison, version, window);
       case 'custom':
         return {
           status: 'no-data',
-          reason: `the builtin source measures latency, error-rate and request-count, not ${metric.id}`,
+          reason: `the builtin source measures latency, error-rate, request-count and response-mismatch-rate, not ${metric.id}`,
         };
     }
   }
@@ -79,6 +89,63 @@ export class BuiltinSource implements MetricsSource {
     this.sorted.set(version, { window: key, latencies });
     return latencies;
   }
+}
+
+function mismatchReading(
+  comparison: ComparisonSample | undefined,
+  version: Version,
+  window: TimeWindow,
+): MetricReading {
+  if (!comparison) return { status: 'no-data', reason: 'the mirroring proxy does not compare responses' };
+  const column = version === 'dark' ? comparison.dark : comparison.live;
+  if (!column) {
+    return {
+      status: 'no-data',
+      reason:
+        "live's response-mismatch-rate is how often two copies of live disagree: configure traffic.liveReplica (live-replica-command or live-replica-url)",
+    };
+  }
+  const outcomes = comparedOutcomes(column);
+  if (outcomes.length === 0) {
+    return {
+      status: 'no-data',
+      reason: `no mirrored request's ${version === 'dark' ? 'dark' : 'live replica'} answer was compared in the window`,
+    };
+  }
+  const events = outcomes.reduce((sum, outcome) => sum + outcome, 0);
+  // Paired only when both columns compared exactly the same requests, so index i is one request in both.
+  const paired = comparison.live !== undefined && sameCompared(comparison.dark, comparison.live);
+  return {
+    status: 'ok',
+    value: events / outcomes.length,
+    evidence: {
+      kind: 'counts',
+      events,
+      trials: outcomes.length,
+      outcomes,
+      ...(paired ? { pairing: `builtin comparison ${window.start}-${window.end}` } : {}),
+    },
+  };
+}
+
+/** 1 per mismatched and 0 per matched request, in arrival order; requests not compared are left out. */
+function comparedOutcomes(column: ArrayLike<number>): Uint8Array {
+  let compared = 0;
+  for (let i = 0; i < column.length; i++) if (column[i] !== NOT_COMPARED) compared++;
+  const outcomes = new Uint8Array(compared);
+  let next = 0;
+  for (let i = 0; i < column.length; i++) {
+    if (column[i] === NOT_COMPARED) continue;
+    outcomes[next++] = column[i] === MISMATCHED ? 1 : 0;
+  }
+  return outcomes;
+}
+
+function sameCompared(dark: ArrayLike<number>, live: ArrayLike<number>): boolean {
+  for (let i = 0; i < dark.length; i++) {
+    if ((dark[i] === NOT_COMPARED) !== (live[i] === NOT_COMPARED)) return false;
+  }
+  return true;
 }
 
 function noRequests(version: Version): MetricReading {

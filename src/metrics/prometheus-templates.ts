@@ -271,6 +271,9 @@ function builtinQuery(metric: MetricSpec, family: Family): string {
       );
     case 'custom':
       throw new Error(`custom metric ${metric.id} has no built-in query`);
+    case 'response-mismatch-rate':
+      // The config refuses it with Prometheus: only Shadowgate's own proxy sees both answers.
+      throw new Error(`${metric.id} is measured by the builtin proxy, not by Prometheus`);
   }
 }
 

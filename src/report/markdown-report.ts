@@ -3,6 +3,7 @@ import type { ExperimentResult, IterationResult, ObjectiveAssessment } from '../
 import { type ClusterOutcome, clusterOutcomeLines } from './cluster-outcome.js';
 import { buildLatencyTrendChart } from './latency-trend-chart.js';
 import { escapeMarkdown, fencedCodeBlock, safeLinkTarget } from './markdown-escape.js';
+import { responseDifferencesSection } from './response-differences.js';
 import { trafficLines } from './traffic-lines.js';
 import { assessmentNotes, statusDetail } from './objective-text.js';
 import { formatEstimate, formatReading, formatResolvedLimit } from './value-format.js';
@@ -190,6 +191,7 @@ export function renderMarkdownReport(result: ExperimentResult, context: ReportCo
     escapeMarkdown(result.reason),
     summaryList(result, context.cluster),
     objectivesSection(result),
+    result.traffic?.compare ? responseDifferencesSection(result.traffic.compare) : undefined,
     trendSection(result),
     detailsSection(result),
     footer(context),

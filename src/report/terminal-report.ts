@@ -1,6 +1,7 @@
 import type { DecisionPolicy } from '../core/model.js';
 import type { ExperimentResult, ObjectiveAssessment } from '../core/result.js';
 import { type ClusterOutcome, clusterOutcomeLines } from './cluster-outcome.js';
+import { responseDifferenceLines } from './response-differences.js';
 import { trafficLines } from './traffic-lines.js';
 import { assessmentNotes, statusDetail } from './objective-text.js';
 import { formatEstimate, formatReading, formatResolvedLimit } from './value-format.js';
@@ -76,6 +77,7 @@ export function renderTerminalReport(result: ExperimentResult, cluster?: Cluster
       ...(result.traffic ? trafficLines(result.traffic) : []),
       ...(cluster ? clusterOutcomeLines(cluster) : []),
     ].map(([label, text]) => plain(`${label}: ${text}`)),
+    ...(result.traffic?.compare ? responseDifferenceLines(result.traffic.compare).map(plain) : []),
     plain(`Verdict: ${result.verdict.toUpperCase()} - ${result.reason}`),
   );
   return `${lines.join('\n')}\n`;

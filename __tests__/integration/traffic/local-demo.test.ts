@@ -28,9 +28,9 @@ function answers(url: string): Promise<boolean> {
 
 /** The URLs of the versions the run said it started. */
 function startedUrls(stderr: string): string[] {
-  return [...stderr.matchAll(/^Started the (?:live|dark) version: .* waiting for (http:\S+)$/gm)].map(
-    (match) => match[1] as string,
-  );
+  return [
+    ...stderr.matchAll(/^Started the (?:live|dark|live-replica) version: .* waiting for (http:\S+)$/gm),
+  ].map((match) => match[1] as string);
 }
 
 let dir: string;
@@ -73,6 +73,26 @@ describe('shadowgate run on builtin traffic', () => {
     expect(stdout).toMatch(/Verdict: PASS - all 5 objectives met/);
     expect(stdout).toMatch(/^Run: stopped early by early pass/m);
     expect(stderr).toMatch(/unsafe requests not mirrored/);
+  });
+
+  it('fails the behaviour demo, replaying its HAR, naming the one changed field (exit 1)', async () => {
+    const { exitCode, stdout, stderr } = await cli('run', 'samples/demo/diff.yaml');
+    expect(exitCode, stderr).toBe(1);
+    expect(stderr).toMatch(
+      /^Load: recorded pace \([\d.]+ requests\/s on average\), replay of 60 request\(s\) from samples\/demo\/traffic\.har, read as har/m,
+    );
+    expect(stdout).toMatch(
+      /^Compare: dark's answers differed from live's in [\d,]+ of [\d,]+ compared requests \([\d.]+%\); live against its replica 0 of /m,
+    );
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines.slice(-3)).toEqual([
+      'Differing fields (dark against live):',
+      expect.stringMatching(
+        /^ {2}\$\.price {2}[\d,]+ requests \([\d.]+%\) {2}e\.g\. GET \/products\/42: changed, live 28\.99, dark 21\.99$/,
+      ),
+      expect.stringMatching(/^Verdict: FAIL - response-mismatch-rate [\d.]+%, limit < 1%/),
+    ]);
+    expect(startedUrls(stderr)).toHaveLength(3);
   });
 
   it('exits 3 naming dark-command when the dark version exits before answering, quoting its output', async () => {

@@ -84,6 +84,8 @@ describe('action inputs', () => {
         'live-command',
         'dark-url',
         'dark-command',
+        'live-replica-url',
+        'live-replica-command',
         'start-timeout',
         'request-timeout',
         'mirror',
@@ -99,6 +101,14 @@ describe('action inputs', () => {
         'load-headers',
         'load-body',
         'load-requests',
+        'compare',
+        'compare-ignore',
+        'compare-max-body',
+        'compare-bodies',
+        'compare-secrets',
+        'load-replay',
+        'load-replay-format',
+        'load-replay-unsafe-methods',
       ].sort(),
     );
     expect(ACTION_INPUTS['github-token']?.actionDefault).toBe(`\${{ github.token }}`);
@@ -136,6 +146,10 @@ describe('action inputs', () => {
       'load-concurrency': '64',
       'load-target': 'url',
       'load-method': 'GET',
+      'compare-max-body': '1Mi',
+      'compare-bodies': 'bytes',
+      'load-replay-format': 'auto',
+      'load-replay-unsafe-methods': 'false',
     });
   });
 });
