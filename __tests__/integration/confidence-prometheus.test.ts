@@ -6,6 +6,7 @@ import type { EvaluationPlan, Objective, Verdict } from '../../src/core/model.js
 import { PrometheusSource } from '../../src/metrics/prometheus-source.js';
 import { type FakePod, MetricsExporter, type TrafficProfile } from '../support/metrics-exporter.js';
 import { ERROR_RATE_UNDER_1_PERCENT, P95_UNDER_100_MS } from '../support/monte-carlo-objectives.js';
+import { wrongWayAllowance } from '../support/monte-carlo-runs.js';
 import { type PrometheusServer, prometheusBinaries, startPrometheus } from '../support/prometheus-server.js';
 
 /**
@@ -17,8 +18,7 @@ import { type PrometheusServer, prometheusBinaries, startPrometheus } from '../s
  */
 const NAMESPACE = 'noise';
 const RUNS = 30;
-const ALPHA = 0.05;
-const MONTE_CARLO_ERROR = 3 * Math.sqrt((ALPHA * (1 - ALPHA)) / RUNS);
+const ALLOWED = wrongWayAllowance(RUNS);
 
 const profile = (
   requestsPerSecond: number,
@@ -143,8 +143,7 @@ describe.each(prometheusBinaries())('$name', (binary) => {
     );
     for (const { truth, count } of results) {
       const tally = `${truth.name}: pass ${count('pass')}, fail ${count('fail')}, inconclusive ${count('inconclusive')}`;
-      if (truth.wrong)
-        expect(count(truth.wrong) / truth.runs, tally).toBeLessThanOrEqual(ALPHA + MONTE_CARLO_ERROR);
+      if (truth.wrong) expect(count(truth.wrong) / truth.runs, tally).toBeLessThanOrEqual(ALLOWED);
       if (truth.right) expect(count(truth.right), tally).toBeGreaterThanOrEqual(truth.runs - 1);
     }
   }, 90_000);

@@ -1,19 +1,7 @@
 import type { Objective } from '../../src/core/model.js';
 import { exponentialLatency, type VersionTruth } from './simulated-requests.js';
 
-export const ERROR_RATE_UNDER_1_PERCENT: Objective = {
-  text: 'error-rate < 1%',
-  metric: { id: 'error-rate', kind: 'error-rate', unit: 'ratio' },
-  comparator: '<',
-  limit: { kind: 'absolute', value: 0.01 },
-};
-
-export const P95_UNDER_100_MS: Objective = {
-  text: 'p95-latency < 100ms',
-  metric: { id: 'p95-latency', kind: 'latency-percentile', percentile: 95, unit: 'ms' },
-  comparator: '<',
-  limit: { kind: 'absolute', value: 100 },
-};
+export { ERROR_RATE_UNDER_1_PERCENT, P95_UNDER_100_MS } from '../fixtures/experiment-result.js';
 
 export const MEAN_UNDER_50_MS: Objective = {
   text: 'mean-latency < 50ms',

@@ -12,6 +12,14 @@ export interface RunTally {
   readonly meanRequests: number;
 }
 
+/**
+ * The share of runs a wrong-way verdict may take: α, plus three standard deviations of the Monte Carlo error
+ * of that share over `runs` runs.
+ */
+export function wrongWayAllowance(runs: number, alpha = 0.05): number {
+  return alpha + 3 * Math.sqrt((alpha * (1 - alpha)) / runs);
+}
+
 /** A PR gate's defaults: 10 iterations of 10 s, fail-fast and early pass on, 95% confidence. */
 export function gatePlan(
   objectives: readonly Objective[],
