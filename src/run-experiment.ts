@@ -8,6 +8,7 @@ import { BuiltinSource } from './metrics/builtin-source.js';
 import { PrometheusSource } from './metrics/prometheus-source.js';
 import { formatProgressLine } from './report/progress-line.js';
 import { trafficLines } from './report/traffic-lines.js';
+import { describeDecision } from './report/verdict-text.js';
 
 export interface RunLog {
   info(line: string): void;
@@ -64,6 +65,7 @@ export async function runExperiment(
     log.info(
       `Evaluating ${plan.objectives.length} objective(s) of ${plan.target.namespace}/${plan.target.service}, dark revision ${plan.target.darkRevision}: ${plan.iterations} iteration(s) every ${plan.intervalMs / 1000}s`,
     );
+    log.info(`Decision: ${describeDecision(plan)}`);
     result = await runEvaluation(plan, {
       source,
       clock,

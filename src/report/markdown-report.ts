@@ -103,7 +103,7 @@ function summaryList(result: ExperimentResult, cluster: ClusterOutcome | undefin
     `- **Dark revision:** ${escapeMarkdown(target.darkRevision)} · **Live revision:** ${escapeMarkdown(target.liveRevision ?? 'not named')}`,
     `- **Requests${last ? ` (iteration ${last.index} window)` : ''}:** ${requestsLine(last)}`,
     `- **Run:** ${escapeMarkdown(describeStop(result))}`,
-    `- **Decision:** ${escapeMarkdown(describeDecision(result))}`,
+    `- **Decision:** ${escapeMarkdown(describeDecision(result.plan))}`,
     `- **Metrics:** ${escapeMarkdown(result.source)}`,
     ...outcomeLines.map(([label, text]) => `- **${label}:** ${escapeMarkdown(text)}`),
   ].join('\n');

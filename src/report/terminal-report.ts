@@ -72,7 +72,7 @@ export function renderTerminalReport(result: ExperimentResult, cluster?: Cluster
   }
   lines.push(
     plain(`Run: ${describeStop(result)}`),
-    plain(`Decision: ${describeDecision(result)}`),
+    plain(`Decision: ${describeDecision(result.plan)}`),
     ...[
       ...(result.traffic ? trafficLines(result.traffic) : []),
       ...(cluster ? clusterOutcomeLines(cluster) : []),

@@ -1,4 +1,4 @@
-import type { Verdict } from '../core/model.js';
+import type { EvaluationPlan, Verdict } from '../core/model.js';
 import type { ExperimentResult, IterationResult, ObjectiveStatus, StopReason } from '../core/result.js';
 import { objectiveAlpha } from '../core/statistics/alpha-split.js';
 import { formatLevel } from './value-format.js';
@@ -32,12 +32,12 @@ const STOP_LABEL: Readonly<Record<StopReason, string>> = {
 /**
  * Which rule decided the run, in one line: `confidence 95%: time-uniform bounds, …` or the point-value rule.
  */
-export function describeDecision(result: ExperimentResult): string {
-  const { decision } = result.plan;
+export function describeDecision(plan: EvaluationPlan): string {
+  const { decision } = plan;
   if (decision.mode === 'point') {
     return 'point values against the limits (confidence: off, as Iter8 judged): no allowance for sampling noise';
   }
-  const alpha = objectiveAlpha(result.plan) ?? 0;
+  const alpha = objectiveAlpha(plan) ?? 0;
   const bounded = Math.round((1 - decision.confidence) / alpha);
   const each = bounded > 1 ? `, each of the ${bounded} bounded objectives at ${formatLevel(1 - alpha)}` : '';
   return `confidence ${formatLevel(decision.confidence)}${each}: confidence bounds valid at every iteration, so a pass or a fail stands however early it came`;
