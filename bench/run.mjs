@@ -7,7 +7,11 @@
 //     real API server and Prometheus from the integration tests; goal: flat, last-5 median ≤ first-5 × 1.2).
 //     BENCH_REPEATED_RUNS=0 skips it;
 //  5. the traffic engine (bench/traffic.ts): load generator vs autocannon and wrk, its CPU per 1,000 requests,
-//     and the latency the mirroring proxy adds (skip with BENCH_TRAFFIC=0).
+//     and the latency the mirroring proxy adds (skip with BENCH_TRAFFIC=0);
+//  6. the confidence decisions (bench/decisions.ts): requests a decision needs against a fixed-horizon test at
+//     the same α, and the time one decision takes (goal ≤ 1 ms); skip with BENCH_DECISIONS=0;
+//  7. the response comparison (bench/compare.ts): the proxy's added latency at 500 req/s with it on, and its CPU per
+//     1,000 compared requests (skip with BENCH_COMPARE=0).
 // Prints Markdown tables; bench/RESULTS.md keeps the numbers with the date and machine.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -186,14 +190,15 @@ try {
   prometheus.close();
 }
 
-if (process.env.BENCH_TRAFFIC !== '0') {
-  const { status } = spawnSync(
-    process.execPath,
-    [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'bench/traffic.ts'],
-    {
-      cwd: ROOT,
-      stdio: 'inherit',
-    },
-  );
-  process.exitCode = status ?? 1;
+/** A TypeScript step in its own process; a failed step fails the bench. */
+function tsStep(script) {
+  const { status } = spawnSync(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), script], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  if (status !== 0) process.exitCode = status ?? 1;
 }
+
+if (process.env.BENCH_TRAFFIC !== '0') tsStep('bench/traffic.ts');
+if (process.env.BENCH_DECISIONS !== '0') tsStep('bench/decisions.ts');
+if (process.env.BENCH_COMPARE !== '0') tsStep('bench/compare.ts');

@@ -2,6 +2,8 @@
 // (dist/cli.js) starts a good live and a regressed dark version of samples/app, mirrors generated traffic to
 // dark through its own proxy, evaluates what the proxy measured and prints the report: verdict fail.
 // `npm run demo -- samples/demo/pass.yaml` is the same with a dark version as good as live: verdict pass.
+// `npm run demo -- samples/demo/diff.yaml` replays recorded traffic to a dark version whose only regression is one
+// changed JSON field: verdict fail, naming the field.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 
@@ -9,6 +11,7 @@ const file = process.argv[2] ?? 'samples/demo/experiment.yaml';
 const expected: Readonly<Record<string, string>> = {
   'samples/demo/experiment.yaml': 'fail',
   'samples/demo/pass.yaml': 'pass',
+  'samples/demo/diff.yaml': 'fail',
 };
 
 console.log(`Running: shadowgate run ${file}\n`);

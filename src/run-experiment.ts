@@ -8,6 +8,7 @@ import { BuiltinSource } from './metrics/builtin-source.js';
 import { PrometheusSource } from './metrics/prometheus-source.js';
 import { formatProgressLine } from './report/progress-line.js';
 import { trafficLines } from './report/traffic-lines.js';
+import { describeDecision } from './report/verdict-text.js';
 
 export interface RunLog {
   info(line: string): void;
@@ -38,7 +39,11 @@ export async function runExperiment(
   const { plan } = config;
   let prometheus: PrometheusSource | undefined;
   if (config.prometheus) {
-    prometheus = new PrometheusSource(config.prometheus, plan.target, { log: info, mask: deps.mask });
+    prometheus = new PrometheusSource(config.prometheus, plan.target, {
+      log: info,
+      mask: deps.mask,
+      withEvidence: plan.decision.mode === 'confidence',
+    });
     log.info(`Metrics: ${prometheus.description}`);
     if (deps.preflight !== false) await prometheus.preflight(plan, clock.now(), signal);
   }
@@ -63,6 +68,7 @@ export async function runExperiment(
     log.info(
       `Evaluating ${plan.objectives.length} objective(s) of ${plan.target.namespace}/${plan.target.service}, dark revision ${plan.target.darkRevision}: ${plan.iterations} iteration(s) every ${plan.intervalMs / 1000}s`,
     );
+    log.info(`Decision: ${describeDecision(plan)}`);
     result = await runEvaluation(plan, {
       source,
       clock,

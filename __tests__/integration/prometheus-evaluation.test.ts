@@ -49,6 +49,7 @@ function plan(darkRevision: string, objectives: readonly Objective[], intervalMs
     iterations: 3,
     minRequests: 10,
     failFast: { enabled: false, consecutiveBreaches: 2 },
+    decision: { mode: 'point' },
   };
 }
 

@@ -170,7 +170,9 @@ export async function startCheckoutCluster(options: {
         service: SERVICE,
         'prometheus-url': prometheus.url,
         'metric-template': 'istio',
-        objectives: 'p95-latency < 100ms\np95-latency <= live + 50%\nerror-rate < 5%',
+        // A relative mean rather than a percentile: both versions' p95 sit in one Istio bucket, where no
+        // bound can place one against the other.
+        objectives: 'p95-latency < 100ms\nmean-latency <= live + 50%\nerror-rate < 5%',
         interval: '2s',
         iterations: '2',
         'min-requests': '10',

@@ -69,7 +69,11 @@ export function metricsBackends(): BackendSpec[] {
   const [debian, prometheus3] = prometheusBinaries() as [PrometheusBinary, PrometheusBinary];
   const thanos = cachedBinary('thanos', 'github.com/thanos-io/thanos', 'thanos');
   const cortex = cachedBinary('cortex', 'github.com/cortexproject/cortex', 'cortex');
-  const vm = cachedBinary('victoriametrics', 'github.com/VictoriaMetrics/VictoriaMetrics', 'victoria-metrics');
+  const vm = cachedBinary(
+    'victoriametrics',
+    'github.com/VictoriaMetrics/VictoriaMetrics',
+    'victoria-metrics',
+  );
   return [
     { name: debian.name, kind: 'prometheus', prometheus: debian },
     { name: prometheus3.name, kind: 'prometheus', prometheus: prometheus3 },
@@ -343,5 +347,7 @@ async function settled(backend: MetricsBackend, timeMs: number): Promise<void> {
     if (seen >= expected) return;
     await delay(250);
   }
-  throw new Error(`${backend.spec.name} holds ${seen} of the ${expected} samples the scraper had at ${timeMs}`);
+  throw new Error(
+    `${backend.spec.name} holds ${seen} of the ${expected} samples the scraper had at ${timeMs}`,
+  );
 }

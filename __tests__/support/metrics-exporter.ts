@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { seededRandom } from './simulated-requests.js';
 
 /**
  * Fake pods for Prometheus to scrape: each serves, for one Knative revision, the request metrics Istio's
@@ -20,6 +21,11 @@ export interface TrafficProfile {
   readonly latencies: readonly LatencyMass[];
   /** Share of requests answered 503. */
   readonly errorRatio: number;
+  /**
+   * With a seed, requests are whole random draws (each one's latency mass and status drawn independently), as
+   * real traffic is a sample; without, counts grow as exact fractions of the rate, so results can be predicted.
+   */
+  readonly seed?: number;
 }
 
 export interface FakePod {
@@ -85,12 +91,21 @@ class PodTraffic {
     this.profile = profile;
   }
 
+  private random: (() => number) | undefined;
+  /** The fraction of a request a seeded profile has not yet drawn. */
+  private owed = 0;
+
   /** Adds the requests served since the last call, at the current profile. */
   advance(): void {
     const now = Date.now();
     const requests = (this.profile.requestsPerSecond * (now - this.since)) / 1000;
     this.since = now;
     if (requests === 0) return;
+    if (this.profile.seed !== undefined) {
+      this.random ??= seededRandom(this.profile.seed);
+      this.draw(requests, this.random);
+      return;
+    }
     for (const { ms, weight } of this.profile.latencies) {
       const add = (code: StatusCode, share: number) => {
         if (share > 0)
@@ -98,6 +113,23 @@ class PodTraffic {
       };
       add('200', 1 - this.profile.errorRatio);
       add('503', this.profile.errorRatio);
+    }
+  }
+
+  /** Whole requests, each with a latency drawn by weight and a status drawn by the error ratio. */
+  private draw(requests: number, random: () => number): void {
+    this.owed += requests;
+    for (; this.owed >= 1; this.owed -= 1) {
+      const pick = random();
+      let below = 0;
+      const mass =
+        this.profile.latencies.find(({ weight }) => {
+          below += weight;
+          return pick < below;
+        }) ?? this.profile.latencies.at(-1);
+      if (!mass) return;
+      const code: StatusCode = random() < this.profile.errorRatio ? '503' : '200';
+      this.counts[code].set(mass.ms, (this.counts[code].get(mass.ms) ?? 0) + 1);
     }
   }
 

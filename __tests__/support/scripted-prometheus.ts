@@ -12,6 +12,8 @@ export class ScriptedServer {
     form: URLSearchParams;
   }[] = [];
   replies: Reply[] = [];
+  /** Answers by the query itself, before the script: for queries sent concurrently, in no set order. */
+  answer?: (query: string) => Reply | undefined;
   private readonly server: Server = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => {
@@ -24,7 +26,8 @@ export class ScriptedServer {
         headers: request.headers,
         form: new URLSearchParams(body),
       });
-      const reply = this.replies.shift() ?? success('1');
+      const reply =
+        this.answer?.(new URLSearchParams(body).get('query') ?? '') ?? this.replies.shift() ?? success('1');
       if (reply === 'hang') return;
       response
         .writeHead(reply.status, { 'Content-Type': 'application/json', ...reply.headers })
@@ -40,6 +43,7 @@ export class ScriptedServer {
   reset(): void {
     this.requests.length = 0;
     this.replies = [];
+    this.answer = undefined;
   }
 
   async stop(): Promise<void> {
@@ -57,4 +61,13 @@ export function success(value: string, extra = ''): Reply {
 
 export function failure(status: number, errorType: string, error: string): Reply {
   return { status, body: JSON.stringify({ status: 'error', errorType, error }) };
+}
+
+/** A `sum by (le)` answer: one series per bucket upper bound. */
+export function buckets(counts: Readonly<Record<string, number>>): Reply {
+  const result = Object.entries(counts).map(([le, count]) => ({
+    metric: { le },
+    value: [1700000000, String(count)],
+  }));
+  return { status: 200, body: JSON.stringify({ status: 'success', data: { resultType: 'vector', result } }) };
 }

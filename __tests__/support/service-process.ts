@@ -18,7 +18,12 @@ process.once('exit', () => {
   for (const child of running) killGroup(child, 'SIGKILL');
 });
 
-export function spawnService(name: string, path: string, args: readonly string[], cwd: string): ServiceProcess {
+export function spawnService(
+  name: string,
+  path: string,
+  args: readonly string[],
+  cwd: string,
+): ServiceProcess {
   let head = '';
   let tail = '';
   const child = spawn(path, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -162,7 +162,9 @@ export async function startSimulatedShop(options: {
         service: sample.service,
         'prometheus-url': plane.prometheus.url,
         'metric-template': 'istio',
-        objectives: 'p95-latency < 100ms\np95-latency <= live + 50%\nerror-rate < 5%',
+        // The relative objective is on errors: both versions' p95 sit in one Istio bucket, where no bound can
+        // place one against the other, and a mean bounded by its buckets needs more requests than a test sends.
+        objectives: 'p95-latency < 100ms\nerror-rate <= live + 5pp\nerror-rate < 5%',
         interval: '3s',
         iterations: '3',
         'min-requests': '20',

@@ -1,15 +1,22 @@
 // One run of Shadowgate's load generator in its own process, for bench/traffic.ts:
-//   tsx bench/traffic/generator-run.ts '{"url": "...", "rate": 1000, "concurrency": 64, "durationMs": 5000}'
+//   tsx bench/traffic/generator-run.ts '{"url": "...", "rate": 1000, "concurrency": 64, "durationMs": 5000, "path": "/"}'
 // A warm-up run at the same rate comes first (JIT, sockets), unmeasured, as autocannon's and wrk's numbers are
 // from a warm server too. Prints one JSON line: the load report and this process's CPU time during the run.
 import { setTimeout as delay } from 'node:timers/promises';
 import { LoadGenerator } from '../../src/traffic/load-generator.js';
 
-const { url, rate, concurrency, durationMs } = JSON.parse(process.argv[2] ?? '{}') as {
+const {
+  url,
+  rate,
+  concurrency,
+  durationMs,
+  path = '/',
+} = JSON.parse(process.argv[2] ?? '{}') as {
   url: string;
   rate: number;
   concurrency: number;
   durationMs: number;
+  path?: string;
 };
 const WARM_UP_MS = 2_000;
 const newGenerator = () =>
@@ -17,7 +24,7 @@ const newGenerator = () =>
     url,
     ratePerSecond: rate,
     concurrency,
-    requests: [{ method: 'GET', path: '/', headers: {}, weight: 1 }],
+    requests: [{ method: 'GET', path, headers: {}, weight: 1 }],
     timeoutMs: 10_000,
   });
 const warmUp = newGenerator();

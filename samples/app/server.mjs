@@ -4,6 +4,7 @@
 //
 //   node samples/app/server.mjs [--port 8080] [--latency 10:0.5,50:0.4,200:0.1] [--errors 0.01]
 //                               [--error-status 500] [--seed 1] [--name live] [--namespace shop]
+//                               [--shop] [--change 'GET /products/42 $.price=21.99']…
 //
 // --latency   a discrete mixture `ms:weight,…` (weights are normalised); each request waits one draw.
 //             `0` answers at once. Default: 0.
@@ -14,11 +15,19 @@
 // --name      names the instance in its answers and, in `GET /metrics`, is its `destination_workload`;
 // --namespace its `destination_workload_namespace` (default: default).
 //
+// --shop      answers `GET /products`, `GET /products/<1-50>` and `GET /cart` with a small shop's JSON, the same in
+//             every copy except two fields that differ on every answer, as real ones do: `servedAt` (the time) and
+//             `traceId` (random), plus an `x-request-id` header. Unknown products are 404.
+// --change    'METHOD /path $.field=JSON': that request's JSON answer has that top-level or nested field set to
+//             that value (repeatable), e.g. `--change 'GET /products/42 $.price=21.99'`: a version whose only
+//             regression is one changed field. `$.field=` with nothing after it removes the field.
+//
 // Every path answers the same way, except `GET /healthz` (200 at once, not counted), `GET /__stats`
 // (what this instance received: requests by method, errors answered) and `GET /metrics` (not counted): the
 // request metrics an Istio sidecar would report for this workload (`istio_requests_total` and
 // `istio_request_duration_milliseconds`, reporter="destination", by response_code), so a Prometheus can judge it
 // as it would a pod in the mesh.
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -33,8 +42,65 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     name: { type: 'string', default: 'app' },
     namespace: { type: 'string', default: 'default' },
+    shop: { type: 'boolean', default: false },
+    change: { type: 'string', multiple: true, default: [] },
   },
 });
+
+/** `GET /products/42 $.price=21.99` → {key: 'GET /products/42', path: ['price'], value: 21.99}. */
+function parseChange(text) {
+  const match = /^([A-Z]+) (\/\S*) \$((?:\.[A-Za-z_][A-Za-z0-9_]*)+)=(.*)$/.exec(text);
+  if (!match)
+    throw new Error(
+      `--change: "${text}" is not 'METHOD /path $.field=JSON', e.g. 'GET /products/42 $.price=21.99'`,
+    );
+  const [, method, path, fields, json] = match;
+  return {
+    key: `${method} ${path}`,
+    path: fields.slice(1).split('.'),
+    value: json === '' ? undefined : JSON.parse(json),
+  };
+}
+const changes = values.change.map(parseChange);
+
+/** The shop's answer to a GET, or undefined for paths it does not have. */
+function shopAnswer(path) {
+  const product = (id) => ({
+    id,
+    name: `Product ${id}`,
+    price: Number((4.99 + ((id * 37) % 90)).toFixed(2)),
+    currency: 'EUR',
+    tags: id % 2 ? ['kitchen'] : ['garden', 'outdoor'],
+    stock: (id * 7) % 13,
+  });
+  const noise = () => ({ servedAt: new Date().toISOString(), traceId: randomBytes(8).toString('hex') });
+  if (path === '/products') {
+    return { status: 200, json: { products: [1, 2, 3].map(product), count: 3, ...noise() } };
+  }
+  const match = /^\/products\/(\d+)$/.exec(path);
+  if (match) {
+    const id = Number(match[1]);
+    if (id >= 1 && id <= 50) return { status: 200, json: { ...product(id), ...noise() } };
+    return { status: 404, json: { error: 'no such product', id } };
+  }
+  if (path === '/cart') {
+    return { status: 200, json: { items: [{ sku: 42, quantity: 1 }], total: product(42).price, ...noise() } };
+  }
+  return undefined;
+}
+
+/** Applies the --change rules for this request to its JSON answer. */
+function changed(key, json) {
+  for (const change of changes) {
+    if (change.key !== key) continue;
+    let node = json;
+    for (const field of change.path.slice(0, -1)) node = node[field] ??= {};
+    const last = change.path.at(-1);
+    if (change.value === undefined) delete node[last];
+    else node[last] = change.value;
+  }
+  return json;
+}
 
 /** `10:0.5,50:0.5` → cumulative table [{ms, upTo}]. */
 function parseMixture(text) {
@@ -119,8 +185,12 @@ function istioExposition() {
   return Buffer.from(`${lines.join('\n')}\n`);
 }
 
-function answer(response, status, payload) {
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': payload.length });
+function answer(response, status, payload, headers = {}) {
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': payload.length,
+    ...headers,
+  });
   response.end(payload);
 }
 
@@ -148,8 +218,15 @@ const server = createServer((request, response) => {
   request.resume();
   const status = failed ? errorStatus : 200;
   const reply = () => {
-    answer(response, status, failed ? errorBody : body);
-    recordIstio(status, performance.now() - started);
+    const path = request.url.split('?')[0];
+    const shop = values.shop && !failed && request.method === 'GET' ? shopAnswer(path) : undefined;
+    if (shop) {
+      const payload = Buffer.from(JSON.stringify(changed(`GET ${path}`, shop.json)));
+      answer(response, shop.status, payload, { 'x-request-id': randomBytes(8).toString('hex') });
+    } else {
+      answer(response, status, failed ? errorBody : body);
+    }
+    recordIstio(shop?.status ?? status, performance.now() - started);
   };
   if (delay > 0) setTimeout(reply, delay);
   else request.once('end', reply);

@@ -1,7 +1,7 @@
 import { REQUEST_COUNT } from '../core/builtin-metrics.js';
 import type { ExperimentConfig, PrometheusAuth, PrometheusConfig, PrometheusSigV4 } from '../core/config.js';
 import { ConfigurationError } from '../core/configuration-error.js';
-import type { Objective } from '../core/model.js';
+import type { DecisionPolicy, Objective } from '../core/model.js';
 import { EXPERIMENT_INPUT, readActionInputs } from './action-inputs.js';
 import { AWS_REGION_EXAMPLE, managedPrometheusRegion } from './aws-values.js';
 import type { ConfigDependencies } from './config-dependencies.js';
@@ -98,7 +98,8 @@ export function resolveConfig(
   });
   const cluster = resolvedCluster && loadJob ? { ...resolvedCluster, loadJob } : resolvedCluster;
   const failFastAfter = required(settings, 'failFastAfter');
-  if (settings.failFast && failFastAfter > iterations) {
+  const decision = resolveDecision(settings, given, iterations, notes);
+  if (decision.mode === 'point' && settings.failFast && failFastAfter > iterations) {
     notes.push(
       `fail-fast-after ${failFastAfter} exceeds iterations ${iterations}, so the run never stops early`,
     );
@@ -117,6 +118,7 @@ export function resolveConfig(
         enabled: required(settings, 'failFast'),
         consecutiveBreaches: failFastAfter,
       },
+      decision,
     },
     metrics,
     ...(metrics === 'prometheus' ? { prometheus: resolvePrometheus(settings, objectives, notes) } : {}),
@@ -129,6 +131,40 @@ export function resolveConfig(
     },
     ...(cluster === undefined ? {} : { cluster }),
     notes,
+  };
+}
+
+/** How objectives are decided, with notes on settings that do not apply to that mode. */
+function resolveDecision(
+  settings: ExperimentSettings,
+  given: ExperimentSettings,
+  iterations: number,
+  notes: string[],
+): DecisionPolicy {
+  const confidence = required(settings, 'confidence');
+  if (confidence === 'off') {
+    for (const key of ['earlyPass', 'minIterations', 'minDurationMs'] as const) {
+      if (given[key] !== undefined) notes.push(`${inputNameOf(key)} is not used: confidence is off`);
+    }
+    return { mode: 'point' };
+  }
+  if (given.failFastAfter !== undefined) {
+    notes.push(
+      'fail-fast-after is not used: with confidence bounds one confidently shown breach stops the run (confidence: off restores the rule)',
+    );
+  }
+  const minIterations = required(settings, 'minIterations');
+  if (minIterations > iterations) {
+    notes.push(
+      `min-iterations ${minIterations} exceeds iterations ${iterations}, so the run never passes early`,
+    );
+  }
+  return {
+    mode: 'confidence',
+    confidence,
+    earlyPass: required(settings, 'earlyPass'),
+    minIterations,
+    minDurationMs: required(settings, 'minDurationMs'),
   };
 }
 

@@ -1,6 +1,7 @@
 import { AWS_REGION_EXAMPLE, AWS_ROLE_ARN_EXAMPLE, parseAwsRegion, parseAwsRoleArn } from './aws-values.js';
 import { CLUSTER_FIELDS } from './cluster-fields.js';
 import { type ConfigField, durationAtLeast, field, workflowExpression } from './config-field.js';
+import { parseConfidence } from './confidence.js';
 import { parseDnsLabel, parseExperimentName } from './names.js';
 import { objectiveEntries } from './objective-parser.js';
 import {
@@ -203,12 +204,21 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
     parse: (value, at) => parseInteger(value, at, 1, 1_000_000_000),
   }),
   field({
+    setting: 'confidence',
+    input: 'confidence',
+    file: 'evaluation.confidence',
+    default: '95%',
+    description:
+      'How sure a verdict must be: each objective is decided on a confidence bound that holds at every iteration, so the run can stop as soon as the bounds settle it, and the chance of a false pass, and of a false fail, stays below 1 − confidence. `off` judges point values against the limits, as Iter8 did. Default: 95%.',
+    parse: parseConfidence,
+  }),
+  field({
     setting: 'failFast',
     input: 'fail-fast',
     file: 'evaluation.failFast',
     default: 'true',
     description:
-      'Stop early once an objective is breached for fail-fast-after iterations in a row. Default: true.',
+      'Stop early on a breach: as soon as one is confidently shown, or with confidence off once it held for fail-fast-after iterations in a row. Default: true.',
     parse: parseBoolean,
   }),
   field({
@@ -216,8 +226,35 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
     input: 'fail-fast-after',
     file: 'evaluation.failFastAfter',
     default: '2',
-    description: 'Consecutive breached iterations that stop the run early (at least 1). Default: 2.',
+    description:
+      'With confidence off: consecutive breached iterations that stop the run early (at least 1). Default: 2.',
     parse: (value, at) => parseInteger(value, at, 1, 10_000),
+  }),
+  field({
+    setting: 'earlyPass',
+    input: 'early-pass',
+    file: 'evaluation.earlyPass',
+    default: 'true',
+    description:
+      'Stop early with verdict pass as soon as every objective is confidently met (after min-iterations and min-duration). Not with confidence off. Default: true.',
+    parse: parseBoolean,
+  }),
+  field({
+    setting: 'minIterations',
+    input: 'min-iterations',
+    file: 'evaluation.minIterations',
+    default: '1',
+    description:
+      'Iterations that run before an early pass, e.g. to watch a warm-up (at least 1). Default: 1.',
+    parse: (value, at) => parseInteger(value, at, 1, 10_000),
+  }),
+  field({
+    setting: 'minDurationMs',
+    input: 'min-duration',
+    file: 'evaluation.minDuration',
+    default: '0s',
+    description: 'Time that passes before an early pass, e.g. `2m`. Default: 0s.',
+    parse: durationAtLeast(0, '2m'),
   }),
   field({
     setting: 'onInconclusive',

@@ -1,5 +1,6 @@
 import type { IstioRouterConfig, KubeconfigSource } from '../core/cluster-config.js';
 import type { CommentMode, MetricTemplate } from '../core/config.js';
+import type { IgnoreRules } from './compare-values.js';
 import type { ObjectiveEntry } from './objective-parser.js';
 import type { RequestEntry } from './traffic-values.js';
 
@@ -33,8 +34,12 @@ export interface ExperimentSettings extends ClusterSettings, TrafficSettings {
   readonly intervalMs?: number;
   readonly iterations?: number;
   readonly minRequests?: number;
+  readonly confidence?: number | 'off';
   readonly failFast?: boolean;
   readonly failFastAfter?: number;
+  readonly earlyPass?: boolean;
+  readonly minIterations?: number;
+  readonly minDurationMs?: number;
   readonly onInconclusive?: 'fail' | 'pass';
   readonly comment?: CommentMode;
   readonly githubToken?: string;
@@ -76,6 +81,13 @@ export interface TrafficSettings {
   readonly liveCommand?: string;
   readonly darkUrl?: string;
   readonly darkCommand?: string;
+  readonly liveReplicaUrl?: string;
+  readonly liveReplicaCommand?: string;
+  readonly compare?: boolean;
+  readonly compareIgnore?: IgnoreRules;
+  readonly compareMaxBodyBytes?: number;
+  readonly compareBodies?: 'bytes' | 'text';
+  readonly compareSecrets?: readonly string[];
   readonly startTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
   /** The share is `mirrorPercent`, one setting with the cluster's mirror. */
@@ -92,6 +104,9 @@ export interface TrafficSettings {
   readonly loadHeaders?: Readonly<Record<string, string>>;
   readonly loadBody?: string;
   readonly loadRequests?: readonly RequestEntry[];
+  readonly loadReplay?: string;
+  readonly loadReplayFormat?: 'auto' | 'har' | 'access-log' | 'jsonl';
+  readonly loadReplayUnsafeMethods?: boolean;
 }
 
 /** Settings with the notes made while reading them (e.g. how Iter8 fields were mapped). */

@@ -1,4 +1,4 @@
-import { ERROR_RATE, MEAN_LATENCY, REQUEST_COUNT } from '../core/builtin-metrics.js';
+import { ERROR_RATE, MEAN_LATENCY, REQUEST_COUNT, RESPONSE_MISMATCH_RATE } from '../core/builtin-metrics.js';
 import type { MetricSpec } from '../core/model.js';
 import { didYouMean } from './did-you-mean.js';
 
@@ -9,6 +9,7 @@ const FIXED: Readonly<Record<string, MetricSpec>> = {
   'latency-mean': MEAN_LATENCY,
   'error-rate': ERROR_RATE,
   'request-count': REQUEST_COUNT,
+  'response-mismatch-rate': RESPONSE_MISMATCH_RATE,
 };
 
 // `p95-latency`, `p99.9-latency`, and the aliases `latency-p95`, `p95`, `95th-percentile-tail-latency` (Iter8).
@@ -48,7 +49,7 @@ export function unknownMetricProblem(name: string, customMetricIds: ReadonlySet<
   const known = [...Object.keys(FIXED), 'p95-latency', ...customMetricIds];
   return (
     `unknown metric "${name}"${didYouMean(normalised, known)}; use mean-latency, pNN-latency (e.g. p95-latency, ` +
-    'p99.9-latency), error-rate, request-count, or a custom metric id that has a query in `queries`'
+    'p99.9-latency), error-rate, request-count, response-mismatch-rate, or a custom metric id that has a query in `queries`'
   );
 }
 

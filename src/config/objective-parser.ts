@@ -144,12 +144,14 @@ function parseAbsoluteLimit(text: string, metric: MetricSpec, input: string, exa
     if (factor === undefined) throw invalid(`"${unitText}" is not a latency unit; use ms, s or us`);
     return absolute(amount * factor, 'ms');
   }
+  const rate = metric.kind === 'error-rate' ? 'an error rate' : `a ${metric.id.replaceAll('-', ' ')}`;
   if (unit === '%') {
-    if (amount > 100) throw invalid('an error rate is at most 100%');
+    if (amount > 100) throw invalid(`${rate} is at most 100%`);
     return absolute(amount / 100, 'ratio');
   }
-  if (unit !== '') throw invalid('an error rate is a percentage such as 1% or a ratio such as 0.01');
-  if (amount > 1) throw invalid(`a bare error rate is a ratio in [0, 1]; for percent write ${text}%`);
+  if (unit !== '') throw invalid(`${rate} is a percentage such as 1% or a ratio such as 0.01`);
+  if (amount > 1)
+    throw invalid(`a bare ${rate.replace(/^an? /, '')} is a ratio in [0, 1]; for percent write ${text}%`);
   return absolute(amount, 'ratio');
 }
 
@@ -199,7 +201,9 @@ function relativeOffset(
     }
     case 'ratio':
       if (unit !== 'pp')
-        throw invalid('an error-rate offset is in percentage points (pp), or use % to scale');
+        throw invalid(
+          `${metric.kind === 'error-rate' ? 'an' : 'a'} ${metric.id} offset is in percentage points (pp), or use % to scale`,
+        );
       return amount / 100;
     case 'count':
     case 'none':

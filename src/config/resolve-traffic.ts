@@ -1,7 +1,13 @@
 import type { LoadJobConfig } from '../core/cluster-config.js';
 import { ConfigurationError } from '../core/configuration-error.js';
 import type { Objective } from '../core/model.js';
-import type { LoadConfig, LocalTargetConfig, TrafficConfig } from '../core/traffic-config.js';
+import type { CompareConfig, LoadConfig, LocalTargetConfig, TrafficConfig } from '../core/traffic-config.js';
+import {
+  DEFAULT_IGNORED_HEADERS,
+  DEFAULT_MAX_BODY,
+  DEFAULT_SECRET_NAMES,
+  parseBodyBound,
+} from './compare-values.js';
 import type { ExperimentSettings } from './experiment-settings.js';
 import { DEFAULT_LOAD_JOB_IMAGE } from './traffic-fields.js';
 import { requestTemplates } from './traffic-values.js';
@@ -36,6 +42,14 @@ export function resolveTraffic(
 ): ResolvedTraffic {
   const { metrics } = settings;
   const mirror = settings.mirror ?? (metrics === 'builtin' ? 'builtin' : 'none');
+  const mismatch = objectives.find((objective) => objective.metric.kind === 'response-mismatch-rate');
+  if (mismatch && metrics !== 'builtin') {
+    throw new ConfigurationError(
+      'objectives',
+      `"${mismatch.text}": only Shadowgate's own mirroring proxy sees both answers to compare them; use metrics: builtin`,
+      'metrics: builtin',
+    );
+  }
   if (metrics === 'builtin') {
     if (mirror !== 'builtin') {
       throw new ConfigurationError(
@@ -48,13 +62,15 @@ export function resolveTraffic(
     if (custom) {
       throw new ConfigurationError(
         'objectives',
-        `"${custom.text}": metrics builtin measures mean-latency, pNN-latency, error-rate and request-count; custom metrics need metrics: prometheus`,
+        `"${custom.text}": metrics builtin measures mean-latency, pNN-latency, error-rate, request-count and response-mismatch-rate; custom metrics need metrics: prometheus`,
         'p95-latency < 100ms',
       );
     }
   }
   const live = localTarget(settings.liveUrl, settings.liveCommand);
   const dark = localTarget(settings.darkUrl, settings.darkCommand);
+  const liveReplica = localTarget(settings.liveReplicaUrl, settings.liveReplicaCommand);
+  const compare = resolveCompare(settings, mismatch, liveReplica !== undefined, mirror === 'builtin');
   if (mirror === 'builtin') {
     for (const [version, target] of [
       ['live', live],
@@ -90,8 +106,10 @@ export function resolveTraffic(
             percent: settings.mirrorPercent ?? 100,
             unsafeMethods: settings.mirrorUnsafeMethods ?? false,
             port: settings.mirrorPort ?? 0,
+            ...(compare ? { compare } : {}),
           }
         : { kind: 'none' },
+    ...(liveReplica ? { liveReplica } : {}),
     ...(runnerLoad ? { load: runnerLoad } : {}),
     startTimeoutMs: settings.startTimeoutMs ?? 30_000,
     requestTimeoutMs: requestTimeoutMs(settings),
@@ -100,6 +118,52 @@ export function resolveTraffic(
 }
 
 const requestTimeoutMs = (settings: Defaulted) => settings.requestTimeoutMs ?? 10_000;
+
+/**
+ * The response comparison, when on: by `compare`, else because an objective, a live replica or an ignore or
+ * secrets list asks for it. It happens in the builtin proxy, the only place that sees both answers.
+ */
+function resolveCompare(
+  settings: Defaulted,
+  mismatch: Objective | undefined,
+  hasReplica: boolean,
+  hasProxy: boolean,
+): CompareConfig | undefined {
+  const asked = mismatch
+    ? `the objective "${mismatch.text}"`
+    : hasReplica
+      ? 'live-replica'
+      : settings.compareIgnore
+        ? 'compare-ignore'
+        : settings.compareSecrets
+          ? 'compare-secrets'
+          : undefined;
+  if (settings.compare === false) {
+    if (asked !== undefined) {
+      throw new ConfigurationError(
+        'compare',
+        `is false, but ${asked} needs the response comparison`,
+        'compare: true',
+      );
+    }
+    return undefined;
+  }
+  if (settings.compare !== true && asked === undefined) return undefined;
+  if (!hasProxy) {
+    throw new ConfigurationError(
+      hasReplica && !mismatch ? 'live-replica-url' : 'compare',
+      `${asked ?? 'compare'} needs the builtin mirroring proxy, which sees both answers; set mirror: builtin`,
+      'mirror: builtin',
+    );
+  }
+  return {
+    ignorePaths: settings.compareIgnore?.paths ?? [],
+    ignoreHeaders: [...new Set([...DEFAULT_IGNORED_HEADERS, ...(settings.compareIgnore?.headers ?? [])])],
+    maxBodyBytes: settings.compareMaxBodyBytes ?? parseBodyBound(DEFAULT_MAX_BODY, 'compare-max-body'),
+    bodies: settings.compareBodies ?? 'bytes',
+    secretNames: [...new Set([...DEFAULT_SECRET_NAMES, ...(settings.compareSecrets ?? [])])],
+  };
+}
 
 function localTarget(url: string | undefined, command: string | undefined): LocalTargetConfig | undefined {
   if (url === undefined && command === undefined) return undefined;
@@ -118,9 +182,28 @@ const TARGET_ONLY = {
 type LoadTarget = NonNullable<ExperimentSettings['loadTarget']>;
 
 function resolveLoad(settings: Defaulted, hasProxy: boolean, context: LoadContext): ResolvedLoad | undefined {
-  const { loadRate } = settings;
+  const { loadRate, loadReplay } = settings;
   const target = settings.loadTarget ?? 'url';
-  if (loadRate === undefined) {
+  if (loadReplay !== undefined) {
+    const alternative = (['loadRequests', 'loadMethod', 'loadHeaders', 'loadBody'] as const).find(
+      (key) => settings[key] !== undefined && !(key === 'loadMethod' && settings[key] === 'GET'),
+    );
+    if (alternative) {
+      throw new ConfigurationError(
+        inputName(alternative),
+        'load-replay sends the recorded requests as they were; remove this or load-replay',
+        'load-replay: .github/shadowgate/traffic.har',
+      );
+    }
+    if (target === 'job') {
+      throw new ConfigurationError(
+        'load-replay',
+        'load-target job runs curl in the cluster at load-rate from load-requests; replay from the runner (load-target url or port-forward)',
+        'load-target: port-forward',
+      );
+    }
+  }
+  if (loadRate === undefined && loadReplay === undefined) {
     const stray = (
       [
         'loadUrl',
@@ -177,14 +260,28 @@ function resolveLoad(settings: Defaulted, hasProxy: boolean, context: LoadContex
       job: {
         image: settings.loadJobImage ?? DEFAULT_LOAD_JOB_IMAGE,
         url: settings.loadUrl ?? `http://${context.service}.${context.namespace}.svc.cluster.local`,
-        ratePerSecond: loadRate,
+        // A job refuses load-replay above, so it has a rate.
+        ratePerSecond: loadRate as number,
         requests,
         requestTimeoutMs: requestTimeoutMs(settings),
         runSeconds: context.runSeconds,
       },
     };
   }
-  const common = { ratePerSecond: loadRate, concurrency: settings.loadConcurrency ?? 64, requests };
+  const common = {
+    ...(loadRate === undefined ? {} : { ratePerSecond: loadRate }),
+    concurrency: settings.loadConcurrency ?? 64,
+    requests,
+    ...(loadReplay === undefined
+      ? {}
+      : {
+          replay: {
+            path: loadReplay,
+            format: settings.loadReplayFormat ?? 'auto',
+            unsafeMethods: settings.loadReplayUnsafeMethods ?? false,
+          },
+        }),
+  };
   if (target === 'port-forward') {
     if (settings.loadUrl !== undefined) {
       throw new ConfigurationError(

@@ -1,6 +1,14 @@
 import { parseImage, parseMirrorPercent } from './cluster-values.js';
 import { type ConfigField, durationAtLeast, field } from './config-field.js';
 import { parseHeaders } from './prometheus-values.js';
+import {
+  DEFAULT_IGNORED_HEADERS,
+  DEFAULT_MAX_BODY,
+  DEFAULT_SECRET_NAMES,
+  parseBodyBound,
+  parseIgnoreRules,
+  parseNamePatterns,
+} from './compare-values.js';
 import { parseBoolean, parseChoice, parseInteger, parseText } from './scalar-values.js';
 import {
   parseBody,
@@ -59,6 +67,22 @@ export const TRAFFIC_FIELDS: readonly ConfigField[] = [
     parse: (value, at) => parseText(value, at, 'node server.js'),
   }),
   field({
+    setting: 'liveReplicaUrl',
+    input: 'live-replica-url',
+    file: 'traffic.liveReplica.url',
+    description:
+      "Base URL of a second copy of the live version. The proxy sends it the mirrored requests too; fields on which it differs from live are noise, learned per field (as Diffy does), and its rate of differences is live's response-mismatch-rate.",
+    parse: parseTargetUrl,
+  }),
+  field({
+    setting: 'liveReplicaCommand',
+    input: 'live-replica-command',
+    file: 'traffic.liveReplica.command',
+    description:
+      'Shell command that starts the second copy of live (usually live-command again). Without live-replica-url it gets a free port in $PORT.',
+    parse: (value, at) => parseText(value, at, 'node server.js'),
+  }),
+  field({
     setting: 'startTimeoutMs',
     input: 'start-timeout',
     file: 'traffic.startTimeout',
@@ -110,11 +134,50 @@ export const TRAFFIC_FIELDS: readonly ConfigField[] = [
     parse: (value, at) => parseInteger(value, at, 0, 65_535),
   }),
   field({
+    setting: 'compare',
+    input: 'compare',
+    file: 'compare.enabled',
+    description:
+      "Compare dark's answers with live's in the builtin proxy (status, headers, bodies: JSON field by field). Default: true when an objective uses response-mismatch-rate, or a live replica or another compare setting is given.",
+    parse: parseBoolean,
+  }),
+  field({
+    setting: 'compareIgnore',
+    input: 'compare-ignore',
+    file: 'compare.ignore',
+    description: `What the comparison ignores: JSON paths (\`$.servedAt\`, \`$..id\`, \`$.items[*].updatedAt\`; a path covers everything below it) and response header names, one per line or a list. Always ignored: ${DEFAULT_IGNORED_HEADERS.join(', ')}, and framing headers.`,
+    parse: parseIgnoreRules,
+  }),
+  field({
+    setting: 'compareMaxBodyBytes',
+    input: 'compare-max-body',
+    file: 'compare.maxBody',
+    default: DEFAULT_MAX_BODY,
+    description: `Largest body kept per side for the comparison, in bytes (\`1Mi\`, \`512Ki\`), also after decompression; a request with a larger body is "not compared". Default: ${DEFAULT_MAX_BODY}.`,
+    parse: parseBodyBound,
+  }),
+  field({
+    setting: 'compareBodies',
+    input: 'compare-bodies',
+    file: 'compare.bodies',
+    default: 'bytes',
+    description:
+      'How bodies that are not JSON are compared: bytes (exactly) or text (line endings, runs of spaces and tabs, and whitespace at line ends do not count). JSON bodies are always compared field by field. Default: bytes.',
+    parse: (value, at) => parseChoice(value, at, ['bytes', 'text']),
+  }),
+  field({
+    setting: 'compareSecrets',
+    input: 'compare-secrets',
+    file: 'compare.secrets',
+    description: `Names (\`*\` as wildcard) of headers, query parameters and JSON fields whose values the report never shows, besides ${DEFAULT_SECRET_NAMES.join(', ')}.`,
+    parse: parseNamePatterns,
+  }),
+  field({
     setting: 'loadRate',
     input: 'load-rate',
     file: 'traffic.load.rate',
     description:
-      'Requests per second the built-in load generator sends for the whole run (open model: a constant arrival rate). Without it, no load is generated.',
+      'Requests per second the built-in load generator sends for the whole run (open model: a constant arrival rate). Without it, no load is generated, unless load-replay keeps its recorded pace.',
     parse: (value, at) => parsePositiveNumber(value, at, 1_000_000, '50'),
   }),
   field({
@@ -187,5 +250,30 @@ export const TRAFFIC_FIELDS: readonly ConfigField[] = [
     description:
       'Weighted requests to send: a YAML list (`- GET /products`, `- {method: POST, path: /cart, body: ..., weight: 0.2}`) or a file with one, or with one request per line. Default: GET /.',
     parse: parseRequests,
+  }),
+  field({
+    setting: 'loadReplay',
+    input: 'load-replay',
+    file: 'traffic.load.replay',
+    description:
+      'A file of recorded requests to send instead of load-requests, at their recorded pace or at load-rate (open model, repeated until the run ends): a HAR 1.2 export, an access log in the common or combined log format, or JSON lines (one {method, path, headers, body, time} per line).',
+    parse: (value, at) => parseText(value, at, '.github/shadowgate/traffic.har'),
+  }),
+  field({
+    setting: 'loadReplayFormat',
+    input: 'load-replay-format',
+    file: 'traffic.load.replayFormat',
+    default: 'auto',
+    description: 'Format of load-replay: auto (from the content), har, access-log or jsonl. Default: auto.',
+    parse: (value, at) => parseChoice(value, at, ['auto', 'har', 'access-log', 'jsonl']),
+  }),
+  field({
+    setting: 'loadReplayUnsafeMethods',
+    input: 'load-replay-unsafe-methods',
+    file: 'traffic.load.replayUnsafeMethods',
+    default: 'false',
+    description:
+      'Also replay recorded requests other than GET and HEAD (they reach live, and dark too with mirror-unsafe-methods). Default: false.',
+    parse: parseBoolean,
   }),
 ];

@@ -1,9 +1,10 @@
-import { assessObjective, countsForFailFast, sufficiency } from './assessment.js';
+import { assessObjective, countsForFailFast, settledForEarlyStop, sufficiency } from './assessment.js';
 import { REQUEST_COUNT } from './builtin-metrics.js';
 import type { Clock } from './clock.js';
 import type { MetricReading, MetricsSource } from './metrics-source.js';
 import type { EvaluationPlan, MetricSpec, TimeWindow, Version } from './model.js';
 import type { ExperimentResult, IterationResult, RenderedQuery, StopReason } from './result.js';
+import { objectiveAlpha } from './statistics/alpha-split.js';
 import { iterationVerdict } from './verdict.js';
 
 export interface IterationProgress {
@@ -23,7 +24,9 @@ export interface EvaluationDependencies {
 
 /**
  * Runs the iterations of a plan: iteration i at start + i·interval over the cumulative window [start, t_i].
- * The verdict is the last iteration's, unless fail-fast ended the run earlier.
+ * The verdict is the last iteration's, unless the run stopped earlier: with confidence bounds, on the first
+ * confident breach (fail-fast) or once every objective is confidently met (early pass); with point decisions,
+ * once a breach held for fail-fast-after iterations.
  * Resolves with the full result; rejects only with a ConfigurationError from the source.
  */
 export async function runEvaluation(
@@ -36,6 +39,7 @@ export async function runEvaluation(
   const iterations: IterationResult[] = [];
   const queries = new Map<string, RenderedQuery>();
   const readLive = plan.objectives.some((o) => o.limit.kind === 'relative');
+  const alpha = objectiveAlpha(plan);
   let consecutiveBreaches = 0;
   let stop: { reason: StopReason; detail: string } = {
     reason: 'completed',
@@ -54,30 +58,47 @@ export async function runEvaluation(
       break;
     }
     const window = { start: startedAt, end: startedAt + index * plan.intervalMs };
-    const iteration = await runIteration(plan, index, window, readLive, deps.source, signal);
-    for (const reading of readingsOf(iteration)) {
-      if (reading.reading.query) {
-        const key = `${reading.version}\u0000${reading.metricId}`;
-        queries.set(key, {
-          metricId: reading.metricId,
-          version: reading.version,
-          query: reading.reading.query,
-        });
-      }
+    const iteration = await runIteration(plan, { index, window, readLive, alpha }, deps.source, signal);
+    for (const { metricId, version, reading } of readingsOf(iteration)) {
+      const rendered = [
+        ...(reading.query ? [{ metricId, query: reading.query }] : []),
+        ...(reading.evidenceQueries ?? []).map((query) => ({ metricId: `${metricId} evidence`, query })),
+      ];
+      // Keyed by role, not text: each iteration's window changes the text, and the last one is kept.
+      rendered.forEach(({ metricId: id, query }, role) => {
+        queries.set(`${version}\u0000${metricId}\u0000${role}`, { metricId: id, version, query });
+      });
     }
     iterations.push(iteration);
     deps.onIteration?.(iteration, progress);
 
-    const failFastBreaches = iteration.assessments.filter(countsForFailFast);
-    consecutiveBreaches = failFastBreaches.length > 0 ? consecutiveBreaches + 1 : 0;
-    if (
-      plan.failFast.enabled &&
-      consecutiveBreaches >= plan.failFast.consecutiveBreaches &&
-      index < plan.iterations
-    ) {
+    if (index === plan.iterations) break;
+    if (plan.decision.mode === 'point') {
+      const failFastBreaches = iteration.assessments.filter(countsForFailFast);
+      consecutiveBreaches = failFastBreaches.length > 0 ? consecutiveBreaches + 1 : 0;
+      if (plan.failFast.enabled && consecutiveBreaches >= plan.failFast.consecutiveBreaches) {
+        stop = {
+          reason: 'fail-fast',
+          detail: `stopped after iteration ${index} of ${plan.iterations}: breach held for ${consecutiveBreaches} consecutive iterations (${failFastBreaches.map((a) => a.reason).join('; ')})`,
+        };
+        break;
+      }
+      continue;
+    }
+    const { earlyPass, minIterations, minDurationMs } = plan.decision;
+    const breached = iteration.assessments.filter((a) => settledForEarlyStop(a, 'breached'));
+    if (plan.failFast.enabled && breached.length > 0) {
       stop = {
         reason: 'fail-fast',
-        detail: `stopped after iteration ${index} of ${plan.iterations}: breach held for ${consecutiveBreaches} consecutive iterations (${failFastBreaches.map((a) => a.reason).join('; ')})`,
+        detail: `stopped after iteration ${index} of ${plan.iterations}: confidently breached (${breached.map((a) => a.reason).join('; ')})`,
+      };
+      break;
+    }
+    const allMet = iteration.assessments.every((a) => settledForEarlyStop(a, 'met'));
+    if (earlyPass && allMet && index >= minIterations && window.end - window.start >= minDurationMs) {
+      stop = {
+        reason: 'early-pass',
+        detail: `stopped after iteration ${index} of ${plan.iterations}: every objective confidently met`,
       };
       break;
     }
@@ -99,11 +120,17 @@ export async function runEvaluation(
   };
 }
 
+interface IterationSpec {
+  readonly index: number;
+  readonly window: TimeWindow;
+  readonly readLive: boolean;
+  /** Each objective's share of 1 − confidence; absent with point decisions. */
+  readonly alpha: number | undefined;
+}
+
 async function runIteration(
   plan: EvaluationPlan,
-  index: number,
-  window: TimeWindow,
-  readLive: boolean,
+  { index, window, readLive, alpha }: IterationSpec,
   source: MetricsSource,
   signal: AbortSignal | undefined,
 ): Promise<IterationResult> {
@@ -134,6 +161,9 @@ async function runIteration(
       ...(live ? { live } : {}),
       darkTraffic,
       liveTraffic,
+      ...(alpha === undefined ? {} : { alpha }),
+      final: index === plan.iterations,
+      elapsedMs: window.end - window.start,
     });
   });
   const { verdict, reason } = iterationVerdict(assessments);

@@ -36,6 +36,9 @@ export interface HistogramEvidence {
 
 export interface SampleEvidence {
   readonly kind: 'samples';
+  /** Per request in arrival order; NaN for one that got no response, so paired readings stay aligned. */
   readonly values: ArrayLike<number>;
+  /** The finite values, ascending, where the source has sorted them already (percentiles need the order). */
+  readonly sorted?: ArrayLike<number>;
   readonly pairing?: string;
 }

@@ -9,7 +9,7 @@ export function formatValue(value: number, unit: MetricUnit): string {
     case 'ratio':
       return `${trimNumber(value * 100)}%`;
     case 'count':
-      return Math.round(value).toLocaleString('en-US');
+      return WHOLE.format(Math.round(value));
     case 'none':
       return trimNumber(value);
   }
@@ -34,9 +34,15 @@ function formatLimitValue(limit: Limit, unit: MetricUnit): string {
   return parts.join(' ');
 }
 
+const WHOLE = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+// toLocaleString builds a formatter per call; these are built once (formatting is on every look's hot path).
+const BY_DIGITS = [1, 2, 3].map(
+  (digits) => new Intl.NumberFormat('en-US', { maximumFractionDigits: digits }),
+);
+
 /** At most three significant decimals, no trailing zeros. */
 function trimNumber(value: number): string {
   const abs = Math.abs(value);
   const digits = abs >= 100 ? 1 : abs >= 1 ? 2 : 3;
-  return Number(value.toFixed(digits)).toLocaleString('en-US', { maximumFractionDigits: digits });
+  return (BY_DIGITS[digits - 1] as Intl.NumberFormat).format(Number(value.toFixed(digits)));
 }

@@ -12,16 +12,21 @@ export interface MetricQuery {
  * What a source read. `no-data` covers an empty result and NaN; `unavailable` is a backend that stayed
  * down past its retry budget. Both make the objective inconclusive, never passing.
  */
-export type MetricReading =
+export type MetricReading = (
   | {
       readonly status: 'ok';
       readonly value: number;
-      readonly query?: string;
       /** What a confidence bound needs; absent where the source knows only the value (custom queries). */
       readonly evidence?: Evidence;
     }
-  | { readonly status: 'no-data'; readonly reason: string; readonly query?: string }
-  | { readonly status: 'unavailable'; readonly reason: string; readonly query?: string };
+  | { readonly status: 'no-data'; readonly reason: string }
+  | { readonly status: 'unavailable'; readonly reason: string }
+) & {
+  /** The query whose answer is the value, for the report. */
+  readonly query?: string;
+  /** The queries behind the evidence. */
+  readonly evidenceQueries?: readonly string[];
+};
 
 /** The port through which the core reads metrics (Prometheus, or Shadowgate's own measurements). */
 export interface MetricsSource {

@@ -16,6 +16,24 @@ export interface MirroredSample {
   readonly count: number;
   readonly live: SideSample;
   readonly dark: SideSample;
+  /** How the answers compared, when the proxy compares them. */
+  readonly comparison?: ComparisonSample;
+}
+
+/** Per request of a comparison column: its answers differ, they match, or they were not compared. */
+export const MISMATCHED = 1;
+export const MATCHED = 0;
+export const NOT_COMPARED = -1;
+
+/**
+ * The response comparison of the same requests, index for index with the sample. Differences on fields learned
+ * as noise (from the live replica) and on ignored fields do not count.
+ */
+export interface ComparisonSample {
+  /** Dark's answer against live's: MISMATCHED, MATCHED or NOT_COMPARED per request. */
+  readonly dark: ArrayLike<number>;
+  /** The live replica's answer against live's, coded alike; absent without a live replica. */
+  readonly live?: ArrayLike<number>;
 }
 
 /** The measurements of Shadowgate's own mirroring proxy, read by the builtin metrics source. */

@@ -1,9 +1,27 @@
 import type { MetricReading } from './metrics-source.js';
+import type { ObjectiveBound } from './statistics/objective-decision.js';
 import type { EvaluationPlan, Objective, TimeWindow, Verdict } from './model.js';
 import type { TrafficSummary } from './traffic-summary.js';
 
-/** ✓ met, ✗ breached, ? not enough data to say. */
-export type ObjectiveStatus = 'met' | 'breached' | 'unknown';
+/**
+ * ✓ met, ✗ breached; `undecided`: data, but the confidence bound still straddles the limit; `unknown`: no data,
+ * or too little to judge.
+ */
+export type ObjectiveStatus = 'met' | 'breached' | 'undecided' | 'unknown';
+
+/**
+ * What settled the status: a confidence `bound`; the `value` against the limit (`confidence: off`, or a custom
+ * query with no evidence a bound could use); or the request `count`, which is exact.
+ */
+export type DecidedBy = 'bound' | 'value' | 'count';
+
+/** What would likely settle an undecided objective, if what was measured so far held. */
+export interface ToSettle {
+  /** More dark requests; absent when no number would (the estimate sits on the limit). */
+  readonly requests?: number;
+  /** How long those take at the rate seen so far. */
+  readonly seconds?: number;
+}
 
 export interface ObjectiveAssessment {
   readonly objective: Objective;
@@ -13,8 +31,14 @@ export interface ObjectiveAssessment {
   /** The limit in the metric's unit, resolved against live for relative objectives; absent when it could not be. */
   readonly limit?: number;
   readonly status: ObjectiveStatus;
-  /** Why the status is `unknown` (or, for `breached`, a short explanation). */
+  /** Why the status is `unknown` or `undecided` (or, for `breached`, a short explanation). */
   readonly reason?: string;
+  /** Absent for `unknown`. */
+  readonly decidedBy?: DecidedBy;
+  /** The intervals behind a `bound` decision. */
+  readonly bound?: ObjectiveBound;
+  /** For `undecided`. */
+  readonly toSettle?: ToSettle;
 }
 
 export interface IterationResult {
@@ -29,7 +53,8 @@ export interface IterationResult {
   readonly reason: string;
 }
 
-export type StopReason = 'completed' | 'fail-fast' | 'aborted';
+/** `fail-fast`: an objective was (confidently) breached; `early-pass`: every objective was confidently met. */
+export type StopReason = 'completed' | 'fail-fast' | 'early-pass' | 'aborted';
 
 export interface ExperimentResult {
   readonly plan: EvaluationPlan;

@@ -1,5 +1,11 @@
 import type { MetricQuery, MetricReading, MetricsSource } from '../core/metrics-source.js';
-import type { MirroredExchanges, SideSample } from '../core/mirrored-exchanges.js';
+import {
+  type ComparisonSample,
+  MISMATCHED,
+  type MirroredExchanges,
+  NOT_COMPARED,
+  type SideSample,
+} from '../core/mirrored-exchanges.js';
 import type { TimeWindow, Version } from '../core/model.js';
 
 /**
@@ -9,7 +15,11 @@ import type { TimeWindow, Version } from '../core/model.js';
  *
  * - `request-count`: mirrored requests whose both answers completed in the window;
  * - `error-rate`: the share answered 5xx or not at all (connection error, timeout);
- * - `mean-latency`, `pNN-latency`: over the requests that got a response, whatever its status.
+ * - `mean-latency`, `pNN-latency`: over the requests that got a response, whatever its status;
+ * - `response-mismatch-rate`: the share of compared requests whose dark answer differed from live's (for live: whose
+ *   live replica's answer did); requests not compared are not trials.
+ *
+ * Each reading carries its evidence (the per-request errors, latencies or mismatches), paired between the versions.
  */
 export class BuiltinSource implements MetricsSource {
   readonly description = 'builtin (measured by the mirroring proxy)';
@@ -23,8 +33,16 @@ export class BuiltinSource implements MetricsSource {
     switch (metric.kind) {
       case 'request-count':
         return { status: 'ok', value: sample.count };
-      case 'error-rate':
-        return sample.count === 0 ? noRequests(version) : { status: 'ok', value: errorShare(side) };
+      case 'error-rate': {
+        if (sample.count === 0) return noRequests(version);
+        const outcomes = errorOutcomes(side);
+        const events = outcomes.reduce((sum, outcome) => sum + outcome, 0);
+        return {
+          status: 'ok',
+          value: events / sample.count,
+          evidence: { kind: 'counts', events, trials: sample.count, outcomes, pairing: pairingOf(window) },
+        };
+      }
       case 'mean-latency':
       case 'latency-percentile': {
         const sorted = this.sortedLatencies(side, version, window);
@@ -37,12 +55,23 @@ export class BuiltinSource implements MetricsSource {
           metric.kind === 'mean-latency'
             ? mean(sorted)
             : nearestRank(sorted, metric.percentile ?? Number.NaN);
-        return { status: 'ok', value };
+        return {
+          status: 'ok',
+          value,
+          evidence: {
+            kind: 'samples',
+            values: answeredLatencies(side),
+            sorted,
+            pairing: pairingOf(window),
+          },
+        };
       }
+      case 'response-mismatch-rate':
+        return mismatchReading(sample.comparison, version, window);
       case 'custom':
         return {
           status: 'no-data',
-          reason: `the builtin source measures latency, error-rate and request-count, not ${metric.id}`,
+          reason: `the builtin source measures latency, error-rate, request-count and response-mismatch-rate, not ${metric.id}`,
         };
     }
   }
@@ -62,17 +91,89 @@ export class BuiltinSource implements MetricsSource {
   }
 }
 
+function mismatchReading(
+  comparison: ComparisonSample | undefined,
+  version: Version,
+  window: TimeWindow,
+): MetricReading {
+  if (!comparison) return { status: 'no-data', reason: 'the mirroring proxy does not compare responses' };
+  const column = version === 'dark' ? comparison.dark : comparison.live;
+  if (!column) {
+    return {
+      status: 'no-data',
+      reason:
+        "live's response-mismatch-rate is how often two copies of live disagree: configure traffic.liveReplica (live-replica-command or live-replica-url)",
+    };
+  }
+  const outcomes = comparedOutcomes(column);
+  if (outcomes.length === 0) {
+    return {
+      status: 'no-data',
+      reason: `no mirrored request's ${version === 'dark' ? 'dark' : 'live replica'} answer was compared in the window`,
+    };
+  }
+  const events = outcomes.reduce((sum, outcome) => sum + outcome, 0);
+  // Paired only when both columns compared exactly the same requests, so index i is one request in both.
+  const paired = comparison.live !== undefined && sameCompared(comparison.dark, comparison.live);
+  return {
+    status: 'ok',
+    value: events / outcomes.length,
+    evidence: {
+      kind: 'counts',
+      events,
+      trials: outcomes.length,
+      outcomes,
+      ...(paired ? { pairing: `builtin comparison ${window.start}-${window.end}` } : {}),
+    },
+  };
+}
+
+/** 1 per mismatched and 0 per matched request, in arrival order; requests not compared are left out. */
+function comparedOutcomes(column: ArrayLike<number>): Uint8Array {
+  let compared = 0;
+  for (let i = 0; i < column.length; i++) if (column[i] !== NOT_COMPARED) compared++;
+  const outcomes = new Uint8Array(compared);
+  let next = 0;
+  for (let i = 0; i < column.length; i++) {
+    if (column[i] === NOT_COMPARED) continue;
+    outcomes[next++] = column[i] === MISMATCHED ? 1 : 0;
+  }
+  return outcomes;
+}
+
+function sameCompared(dark: ArrayLike<number>, live: ArrayLike<number>): boolean {
+  for (let i = 0; i < dark.length; i++) {
+    if ((dark[i] === NOT_COMPARED) !== (live[i] === NOT_COMPARED)) return false;
+  }
+  return true;
+}
+
 function noRequests(version: Version): MetricReading {
   return { status: 'no-data', reason: `no mirrored request to ${version} completed in the window` };
 }
 
-function errorShare({ statuses }: SideSample): number {
-  let errors = 0;
+/** Per request, 1 for an error: a 5xx, or no response at all (connection error, timeout). */
+function errorOutcomes({ statuses }: SideSample): Uint8Array {
+  const outcomes = new Uint8Array(statuses.length);
   for (let i = 0; i < statuses.length; i++) {
     const status = statuses[i] as number;
-    if (status === 0 || status >= 500) errors++;
+    if (status === 0 || status >= 500) outcomes[i] = 1;
   }
-  return errors / statuses.length;
+  return outcomes;
+}
+
+/** Per request in arrival order, its latency, or NaN where no response came, so dark and live stay aligned. */
+function answeredLatencies({ statuses, latenciesMs }: SideSample): Float64Array {
+  const values = new Float64Array(statuses.length);
+  for (let i = 0; i < statuses.length; i++) {
+    values[i] = statuses[i] === 0 ? Number.NaN : (latenciesMs[i] as number);
+  }
+  return values;
+}
+
+/** Dark's and live's readings of one window are the same mirrored requests: their evidence pairs. */
+function pairingOf(window: TimeWindow): string {
+  return `builtin ${window.start}-${window.end}`;
 }
 
 function mean(values: Float64Array): number {

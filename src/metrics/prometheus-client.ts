@@ -6,7 +6,13 @@ import type { PrometheusConfig } from '../core/config.js';
 import { ConfigurationError } from '../core/configuration-error.js';
 import { awsCredentialSecrets } from '../secrets.js';
 import { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF } from './backoff.js';
-import { type InstantValue, parseEnvelope, readInstantValue } from './prometheus-response.js';
+import {
+  type BucketCounts,
+  type InstantValue,
+  parseEnvelope,
+  readBucketCounts,
+  readInstantValue,
+} from './prometheus-response.js';
 import type { PromqlQuery } from './prometheus-templates.js';
 import type { SigV4Signer } from './sigv4-signer.js';
 
@@ -24,10 +30,18 @@ export interface PrometheusClientOptions {
   readonly mask?: (secret: string) => void;
 }
 
-/** An instant query's outcome: a value, no data, or a backend that stayed down past the retry budget. */
-export type QueryOutcome = InstantValue | { readonly status: 'unavailable'; readonly reason: string };
+type Unavailable = { readonly status: 'unavailable'; readonly reason: string };
+type NoData = { readonly status: 'no-data'; readonly reason: string };
 
-type Attempt = { readonly done: QueryOutcome } | { readonly retry: string; readonly retryAfterMs?: number };
+/** An instant query's outcome: a value, no data, or a backend that stayed down past the retry budget. */
+export type QueryOutcome = InstantValue | Unavailable;
+
+/** How an answer's `data` is read: one value, or the buckets of a histogram. */
+type DataReader<T> = (data: unknown, query: PromqlQuery) => T;
+
+type Attempt<T> =
+  | { readonly done: T | NoData | Unavailable }
+  | { readonly retry: string; readonly retryAfterMs?: number };
 
 /** A client for `POST /api/v1/query` of Prometheus 2.x and 3.x (and API-compatible servers). */
 export class PrometheusClient {
@@ -70,10 +84,28 @@ export class PrometheusClient {
    * ConfigurationError, when the query or the connection settings are wrong; an abort through `signal`
    * resolves as unavailable, so the caller's loop stops at its next wait.
    */
-  async query(query: PromqlQuery, timeMs: number, signal?: AbortSignal): Promise<QueryOutcome> {
+  query(query: PromqlQuery, timeMs: number, signal?: AbortSignal): Promise<QueryOutcome> {
+    return this.send(query, timeMs, readInstantValue, signal);
+  }
+
+  /** Like `query`, for a `sum by (le)` query: the histogram's cumulative counts per bucket. */
+  queryBuckets(
+    query: PromqlQuery,
+    timeMs: number,
+    signal?: AbortSignal,
+  ): Promise<BucketCounts | Unavailable> {
+    return this.send(query, timeMs, readBucketCounts, signal);
+  }
+
+  private async send<T>(
+    query: PromqlQuery,
+    timeMs: number,
+    read: DataReader<T>,
+    signal?: AbortSignal,
+  ): Promise<T | NoData | Unavailable> {
     const attempts = Math.max(1, this.connection.attempts);
     for (let attempt = 1; ; attempt += 1) {
-      const outcome = await this.attempt(query, timeMs, signal);
+      const outcome = await this.attempt(query, timeMs, read, signal);
       if ('done' in outcome) return outcome.done;
       if (attempt >= attempts) {
         const tries = attempts === 1 ? '1 attempt' : `${attempts} attempts`;
@@ -96,7 +128,12 @@ export class PrometheusClient {
     }
   }
 
-  private async attempt(query: PromqlQuery, timeMs: number, signal?: AbortSignal): Promise<Attempt> {
+  private async attempt<T>(
+    query: PromqlQuery,
+    timeMs: number,
+    read: DataReader<T>,
+    signal?: AbortSignal,
+  ): Promise<Attempt<T>> {
     const form = new URLSearchParams({
       query: query.promql,
       time: (timeMs / 1000).toFixed(3),
@@ -119,7 +156,7 @@ export class PrometheusClient {
       if (signal?.aborted) return { done: aborted(signal) };
       return { retry: this.transportProblem(error) };
     }
-    return this.interpret(response, query);
+    return this.interpret(response, query, read);
   }
 
   /** The per-request headers; with SigV4, signed (the AWS code is loaded only then). */
@@ -157,7 +194,7 @@ export class PrometheusClient {
     return `network error ${code || error.message}`;
   }
 
-  private interpret(response: AxiosResponse<string>, query: PromqlQuery): Attempt {
+  private interpret<T>(response: AxiosResponse<string>, query: PromqlQuery, read: DataReader<T>): Attempt<T> {
     const { status } = response;
     const body = typeof response.data === 'string' ? response.data : '';
     const envelope = parseEnvelope(body);
@@ -167,7 +204,7 @@ export class PrometheusClient {
         : `HTTP ${status}${excerpt(body)}`;
 
     if (status >= 200 && status < 300 && envelope?.status === 'success') {
-      return { done: readInstantValue(envelope.data, query) };
+      return { done: read(envelope.data, query) };
     }
     if (status === 408 || status === 429 || status === 499 || status >= 500) {
       return { retry: problem, ...retryAfter(response) };
@@ -206,7 +243,7 @@ export class PrometheusClient {
   }
 }
 
-function aborted(signal: AbortSignal): QueryOutcome {
+function aborted(signal: AbortSignal): Unavailable {
   const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
   return { status: 'unavailable', reason: `aborted: ${reason}` };
 }

@@ -78,3 +78,43 @@ function sampleValue(raw: unknown): InstantValue {
   if (!Number.isFinite(value)) return { status: 'no-data', reason: `${text} (e.g. a division by zero)` };
   return { status: 'ok', value };
 }
+
+/** Cumulative counts per upper bound, from a `sum by (le)` query. */
+export type BucketCounts =
+  | { readonly status: 'ok'; readonly buckets: readonly { readonly le: number; readonly count: number }[] }
+  | { readonly status: 'no-data'; readonly reason: string };
+
+/**
+ * The series of a `sum by (le) (increase(…_bucket[…]))` query as ascending cumulative counts. increase()
+ * extrapolates each bucket's series on its own, so neighbours can come out a little out of order; a count is
+ * raised to the one below it, so they stay cumulative.
+ */
+export function readBucketCounts(data: unknown, query: PromqlQuery): BucketCounts {
+  const { resultType, result } = (data ?? {}) as { resultType?: unknown; result?: unknown };
+  if (resultType !== 'vector' || !Array.isArray(result)) {
+    throw new ConfigurationError(
+      query.input,
+      `the query returned a ${String(resultType)} result, but a vector of buckets is needed:\n  ${query.promql}`,
+    );
+  }
+  const buckets: { le: number; count: number }[] = [];
+  for (const series of result as { metric?: Record<string, string>; value?: unknown[] }[]) {
+    const le = series.metric?.le;
+    const value = sampleValue(series.value?.[1]);
+    if (le === undefined || value.status !== 'ok') continue;
+    const bound = SPECIAL_VALUES[le] ?? Number(le);
+    if (!Number.isNaN(bound)) buckets.push({ le: bound, count: value.value });
+  }
+  buckets.sort((a, b) => a.le - b.le);
+  if (buckets.length === 0 || buckets.at(-1)?.le !== Number.POSITIVE_INFINITY) {
+    return { status: 'no-data', reason: 'no latency buckets up to le="+Inf" in the window' };
+  }
+  let below = 0;
+  return {
+    status: 'ok',
+    buckets: buckets.map(({ le, count }) => {
+      below = Math.max(below, count);
+      return { le, count: below };
+    }),
+  };
+}

@@ -75,13 +75,69 @@ export function renderQuery(request: QueryRequest): PromqlQuery {
   };
 }
 
+/**
+ * The queries for what a confidence bound needs, beside the value: the error and request counts of an error
+ * rate; the per-bucket counts (`sum by (le)`) of a latency histogram, and its sum for a mean. Only the built-in
+ * templates have them: a user's own PromQL gives a value and nothing more.
+ */
+export type EvidenceQueries =
+  | { readonly kind: 'counts'; readonly events: PromqlQuery; readonly trials: PromqlQuery }
+  | {
+      readonly kind: 'histogram';
+      readonly buckets: PromqlQuery;
+      readonly sum?: PromqlQuery;
+      /** Milliseconds per unit of the histogram's `le` and sum. */
+      readonly msPerUnit: number;
+    };
+
+export function renderEvidenceQueries(request: QueryRequest): EvidenceQueries | undefined {
+  const { metric, template } = request;
+  if (Object.hasOwn(request.queries, metric.id) || template === 'custom') return undefined;
+  const family = builtinFamily(template, request.identity, request.windowSeconds);
+  const input = `template (${template}) for ${metric.id} evidence`;
+  const query = (promql: string) => ({ promql, input });
+  switch (metric.kind) {
+    case 'error-rate':
+      return {
+        kind: 'counts',
+        events: query(`sum(${family.increase(family.requests, family.errorMatcher)}) or on() vector(0)`),
+        trials: query(builtinQuery(REQUEST_COUNT, family)),
+      };
+    case 'latency-percentile':
+      return { kind: 'histogram', buckets: query(bucketCounts(family)), msPerUnit: family.msPerUnit };
+    case 'mean-latency':
+      return {
+        kind: 'histogram',
+        buckets: query(bucketCounts(family)),
+        sum: query(`sum(${family.increase(family.latencySum)})`),
+        msPerUnit: family.msPerUnit,
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** Every query of an evidence set, for preflight and the report. */
+export function evidenceQueryList(evidence: EvidenceQueries): PromqlQuery[] {
+  return evidence.kind === 'counts'
+    ? [evidence.events, evidence.trials]
+    : [evidence.buckets, ...(evidence.sum ? [evidence.sum] : [])];
+}
+
+function bucketCounts(family: Family): string {
+  return `sum by (le) (${family.increase(family.latencyBucket)})`;
+}
+
 export interface PlannedQuery extends RenderedQuery {
   readonly input: string;
+  /** A histogram's `sum by (le)`: one series per bucket, read as such. */
+  readonly buckets?: true;
 }
 
 /**
  * Every query the evaluation loop will send for a plan, over the final window: request-count and each
- * objective's metric for dark, and for live those of relative objectives (plus request-count). Rendering them
+ * objective's metric for dark, and for live those of relative objectives (plus request-count), with the
+ * evidence queries of confidence bounds. Rendering them
  * before the run rejects missing or malformed custom queries, and a missing live revision, up front.
  */
 export function renderPlanQueries(
@@ -95,15 +151,27 @@ export function renderPlanQueries(
   if (relative.length > 0) perVersion.push(['live', metricsOf(relative)]);
   const seconds = windowSeconds({ start: 0, end: plan.intervalMs * plan.iterations });
   return perVersion.flatMap(([version, metrics]) =>
-    [...metrics.values()].map((metric) => {
-      const { promql, input } = renderQuery({
+    [...metrics.values()].flatMap((metric) => {
+      const request = {
         template: prometheus.template,
         queries: prometheus.queries,
         metric,
         identity: versionIdentity(plan.target, version),
         windowSeconds: seconds,
-      });
-      return { metricId: metric.id, version, query: promql, input };
+      };
+      const { promql, input } = renderQuery(request);
+      const evidence = plan.decision.mode === 'confidence' ? renderEvidenceQueries(request) : undefined;
+      const extra = evidence ? evidenceQueryList(evidence) : [];
+      return [
+        { metricId: metric.id, version, query: promql, input },
+        ...extra.map((query) => ({
+          metricId: `${metric.id} evidence`,
+          version,
+          query: query.promql,
+          input: query.input,
+          ...(evidence?.kind === 'histogram' && query === evidence.buckets ? { buckets: true as const } : {}),
+        })),
+      ];
     }),
   );
 }
@@ -203,6 +271,9 @@ function builtinQuery(metric: MetricSpec, family: Family): string {
       );
     case 'custom':
       throw new Error(`custom metric ${metric.id} has no built-in query`);
+    case 'response-mismatch-rate':
+      // The config refuses it with Prometheus: only Shadowgate's own proxy sees both answers.
+      throw new Error(`${metric.id} is measured by the builtin proxy, not by Prometheus`);
   }
 }
 

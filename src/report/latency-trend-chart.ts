@@ -1,5 +1,6 @@
 import type { Objective } from '../core/model.js';
 import type { ExperimentResult, IterationResult } from '../core/result.js';
+import type { Interval } from '../core/statistics/interval.js';
 
 interface Series {
   readonly name: string;
@@ -33,13 +34,14 @@ function roundAxisMax(value: number): number {
   return Math.ceil(value / step - 1e-9) * step;
 }
 
-type ChartPoint = { readonly dark: number; readonly limit: number };
+type ChartPoint = { readonly dark: number; readonly limit: number; readonly bound?: Interval };
 
-/** The dark value and resolved limit of one objective in one iteration, if both are known. */
+/** The dark value, its interval when a bound gave one, and the resolved limit of one objective in one iteration. */
 function chartPoint(iteration: IterationResult, objective: Objective): ChartPoint | undefined {
   const assessment = iteration.assessments.find((a) => a.objective.text === objective.text);
   if (assessment?.dark.status !== 'ok' || assessment.limit === undefined) return undefined;
-  return { dark: assessment.dark.value, limit: assessment.limit };
+  const bound = assessment.bound?.estimate;
+  return { dark: assessment.dark.value, limit: assessment.limit, ...(bound ? { bound } : {}) };
 }
 
 /**
@@ -54,12 +56,20 @@ export function buildLatencyTrendChart(result: ExperimentResult): LatencyTrendCh
 
   const series: Series[] = objectives.flatMap((objective) => {
     const points = charted.flatMap((it) => chartPoint(it, objective) ?? []);
+    const bounds = points.flatMap((p) => (p.bound ? [p.bound] : []));
     return [
       { name: `${objective.metric.id} dark`, values: points.map((p) => p.dark) },
       { name: `${objective.metric.id} limit`, values: points.map((p) => p.limit) },
+      // A line needs every point, so bounds are drawn only where every charted iteration has one.
+      ...(bounds.length === points.length
+        ? [
+            { name: `${objective.metric.id} dark low`, values: bounds.map((b) => b.low) },
+            { name: `${objective.metric.id} dark high`, values: bounds.map((b) => b.high) },
+          ]
+        : []),
     ];
   });
-  const all = series.flatMap((s) => s.values);
+  const all = series.flatMap((s) => s.values).filter(Number.isFinite);
   const yMax = roundAxisMax(Math.max(...all) * 1.1);
   // A relative limit with a negative offset can dip below zero; keep it on the chart.
   const yMin = Math.min(...all) < 0 ? -roundAxisMax(-Math.min(...all) * 1.1) : 0;
@@ -68,7 +78,11 @@ export function buildLatencyTrendChart(result: ExperimentResult): LatencyTrendCh
     '  title "Latency by iteration"',
     `  x-axis "iteration" [${charted.map((it) => `"${it.index}"`).join(', ')}]`,
     `  y-axis "ms" ${chartNumber(yMin)} --> ${chartNumber(yMax)}`,
-    ...series.map((s) => `  line "${chartLabel(s.name)}" [${s.values.map(chartNumber).join(', ')}]`),
+    // An end the evidence does not bound is drawn at the axis's end.
+    ...series.map(
+      (s) =>
+        `  line "${chartLabel(s.name)}" [${s.values.map((v) => chartNumber(Math.min(yMax, Math.max(yMin, v)))).join(', ')}]`,
+    ),
   ];
   const chartedIndexes = new Set(charted.map((it) => it.index));
   return {

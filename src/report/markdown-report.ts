@@ -1,11 +1,19 @@
-import type { Verdict } from '../core/model.js';
+import type { DecisionPolicy, Verdict } from '../core/model.js';
 import type { ExperimentResult, IterationResult, ObjectiveAssessment } from '../core/result.js';
 import { type ClusterOutcome, clusterOutcomeLines } from './cluster-outcome.js';
 import { buildLatencyTrendChart } from './latency-trend-chart.js';
 import { escapeMarkdown, fencedCodeBlock, safeLinkTarget } from './markdown-escape.js';
+import { responseDifferencesSection } from './response-differences.js';
 import { trafficLines } from './traffic-lines.js';
-import { formatReading, formatResolvedLimit } from './value-format.js';
-import { describeStop, lastIteration, STATUS_SYMBOL, VERDICT_ICON } from './verdict-text.js';
+import { assessmentNotes, statusDetail } from './objective-text.js';
+import { formatEstimate, formatReading, formatResolvedLimit } from './value-format.js';
+import {
+  describeDecision,
+  describeStop,
+  lastIteration,
+  STATUS_SYMBOL,
+  VERDICT_ICON,
+} from './verdict-text.js';
 
 export interface ReportContext {
   readonly experimentName: string;
@@ -40,11 +48,12 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [tableRow(header), tableRow(header.map(() => '---')), ...rows.map(tableRow)].join('\n');
 }
 
-/** The reason is shown for `?` only: a breach is already explained by the value and limit beside it. */
-function statusCell(assessment: ObjectiveAssessment): string {
-  const symbol = STATUS_SYMBOL[assessment.status];
-  return assessment.status === 'unknown' && assessment.reason
-    ? `${symbol} ${escapeMarkdown(assessment.reason)}`
+/** A breach is already explained by the value and limit beside it; the rest say why, or what would settle it. */
+function statusCell(assessment: ObjectiveAssessment, decision: DecisionPolicy): string {
+  const detail = statusDetail(assessment, decision);
+  const symbol = assessment.status === 'undecided' ? '… undecided' : STATUS_SYMBOL[assessment.status];
+  return detail
+    ? `${symbol}${assessment.status === 'undecided' ? ':' : ''} ${escapeMarkdown(detail)}`
     : symbol;
 }
 
@@ -52,17 +61,27 @@ function liveCell(assessment: ObjectiveAssessment): string {
   return assessment.live ? formatReading(assessment.live, assessment.objective.metric.unit) : NOT_APPLICABLE;
 }
 
-function objectivesSection(iteration: IterationResult | undefined): string {
+function objectivesSection(result: ExperimentResult): string {
+  const iteration = lastIteration(result);
   if (!iteration) return 'No iteration completed, so no objective was assessed.';
+  const { decision } = result.plan;
   const rows = iteration.assessments.map((a) => [
     escapeMarkdown(a.objective.text),
-    formatReading(a.dark, a.objective.metric.unit),
+    escapeMarkdown(formatEstimate(a)),
     liveCell(a),
     escapeMarkdown(formatResolvedLimit(a.objective, a.limit)),
-    statusCell(a),
+    statusCell(a, decision),
   ]);
   const heading = `### Objectives (iteration ${iteration.index}, ${isoTime(iteration.window.start)} → ${isoTime(iteration.window.end)})`;
-  return `${heading}\n\n${table(['Objective', 'Dark', 'Live', 'Limit', 'Status'], rows)}`;
+  const notes = assessmentNotes(iteration.assessments).map((note) => `- ${escapeMarkdown(note)}`);
+  const header = [
+    'Objective',
+    decision.mode === 'confidence' ? 'Dark [interval]' : 'Dark',
+    'Live',
+    'Limit',
+    'Status',
+  ];
+  return [heading, table(header, rows), ...(notes.length ? [notes.join('\n')] : [])].join('\n\n');
 }
 
 function requestsLine(iteration: IterationResult | undefined): string {
@@ -84,6 +103,7 @@ function summaryList(result: ExperimentResult, cluster: ClusterOutcome | undefin
     `- **Dark revision:** ${escapeMarkdown(target.darkRevision)} · **Live revision:** ${escapeMarkdown(target.liveRevision ?? 'not named')}`,
     `- **Requests${last ? ` (iteration ${last.index} window)` : ''}:** ${requestsLine(last)}`,
     `- **Run:** ${escapeMarkdown(describeStop(result))}`,
+    `- **Decision:** ${escapeMarkdown(describeDecision(result.plan))}`,
     `- **Metrics:** ${escapeMarkdown(result.source)}`,
     ...outcomeLines.map(([label, text]) => `- **${label}:** ${escapeMarkdown(text)}`),
   ].join('\n');
@@ -95,14 +115,17 @@ function trendSection(result: ExperimentResult): string | undefined {
   const skipped = chart.skippedIterations.length
     ? ` Iterations without data are left out: ${chart.skippedIterations.join(', ')}.`
     : '';
-  const caption = `Lines in order: ${chart.seriesNames.map(escapeMarkdown).join(', ')}.${skipped}`;
+  const bounds = chart.seriesNames.some((name) => name.endsWith(' dark high'))
+    ? ' Low and high are the ends of the confidence interval; an end with no bound yet is drawn at the edge of the chart.'
+    : '';
+  const caption = `Lines in order: ${chart.seriesNames.map(escapeMarkdown).join(', ')}.${bounds}${skipped}`;
   return `### Latency trend\n\n${caption}\n\n${fencedCodeBlock(chart.mermaid, 'mermaid')}`;
 }
 
 function iterationValueCell(assessment: ObjectiveAssessment | undefined): string {
   if (!assessment) return NOT_APPLICABLE;
   const unit = assessment.objective.metric.unit;
-  const dark = formatReading(assessment.dark, unit);
+  const dark = escapeMarkdown(formatEstimate(assessment));
   const live = assessment.live ? ` (live ${formatReading(assessment.live, unit)})` : '';
   return `${STATUS_SYMBOL[assessment.status]} ${dark}${live}`;
 }
@@ -167,7 +190,8 @@ export function renderMarkdownReport(result: ExperimentResult, context: ReportCo
     `## ${VERDICT_ICON[result.verdict]} Shadowgate: ${escapeMarkdown(context.experimentName)} ${HEADLINE[result.verdict]}`,
     escapeMarkdown(result.reason),
     summaryList(result, context.cluster),
-    objectivesSection(lastIteration(result)),
+    objectivesSection(result),
+    result.traffic?.compare ? responseDifferencesSection(result.traffic.compare) : undefined,
     trendSection(result),
     detailsSection(result),
     footer(context),

@@ -1,12 +1,60 @@
+import type { Evidence } from '../core/evidence.js';
 import type { MetricReading } from '../core/metrics-source.js';
-import type { Comparator, Limit, MetricSpec, TargetIdentity, TimeWindow, Verdict } from '../core/model.js';
-import type { ExperimentResult, ObjectiveAssessment, ObjectiveStatus, StopReason } from '../core/result.js';
+import type {
+  Comparator,
+  DecisionPolicy,
+  Limit,
+  MetricSpec,
+  TargetIdentity,
+  TimeWindow,
+  Verdict,
+} from '../core/model.js';
+import type {
+  DecidedBy,
+  ExperimentResult,
+  ObjectiveAssessment,
+  ObjectiveStatus,
+  StopReason,
+  ToSettle,
+} from '../core/result.js';
+import type { Interval } from '../core/statistics/interval.js';
 import type { TrafficSummary } from '../core/traffic-summary.js';
 
 /** A reading as stored in the result file; non-finite values become `null` because JSON has no NaN. */
 export type ReadingJson =
-  | { readonly status: 'ok'; readonly value: number | null; readonly query?: string }
+  | {
+      readonly status: 'ok';
+      readonly value: number | null;
+      readonly query?: string;
+      readonly evidence?: EvidenceJson;
+    }
   | { readonly status: 'no-data' | 'unavailable'; readonly reason: string; readonly query?: string };
+
+/** What the bound read: counts and buckets in full; raw samples by their number only. */
+export type EvidenceJson =
+  | { readonly kind: 'counts'; readonly events: number; readonly trials: number }
+  | {
+      readonly kind: 'histogram';
+      readonly buckets: readonly { readonly le: number | '+Inf'; readonly count: number }[];
+      readonly sum?: number;
+    }
+  | { readonly kind: 'samples'; readonly count: number };
+
+/** An interval; `null` is an end the evidence does not bound (JSON has no infinity). */
+export interface IntervalJson {
+  readonly low: number | null;
+  readonly high: number | null;
+}
+
+export interface BoundJson {
+  readonly level: number;
+  readonly estimate: IntervalJson;
+  readonly limit: IntervalJson;
+  readonly margin: IntervalJson;
+  readonly method: string;
+  readonly paired: boolean;
+  readonly assumptions: readonly string[];
+}
 
 export interface WindowJson {
   readonly start: string;
@@ -19,6 +67,9 @@ export interface AssessmentJson {
   readonly status: ObjectiveStatus;
   readonly limit?: number;
   readonly reason?: string;
+  readonly decidedBy?: DecidedBy;
+  readonly bound?: BoundJson;
+  readonly toSettle?: ToSettle;
   readonly dark: ReadingJson;
   readonly live?: ReadingJson;
 }
@@ -34,7 +85,8 @@ export interface IterationJson {
 
 /** The `result-file` output: stable, versioned, for tools that read it after the job. */
 export interface ResultJson {
-  readonly schemaVersion: 1;
+  /** 2 added the decision policy, evidence, bounds and the `undecided` status. */
+  readonly schemaVersion: 2;
   readonly name: string;
   readonly verdict: Verdict;
   readonly reason: string;
@@ -54,6 +106,7 @@ export interface ResultJson {
     readonly iterations: number;
     readonly minRequests: number;
     readonly failFast: { readonly enabled: boolean; readonly consecutiveBreaches: number };
+    readonly decision: DecisionPolicy;
   };
   readonly iterations: readonly IterationJson[];
   readonly queries: readonly {
@@ -72,19 +125,59 @@ function windowJson(window: TimeWindow): WindowJson {
 function readingJson(reading: MetricReading): ReadingJson {
   const query = reading.query === undefined ? {} : { query: reading.query };
   if (reading.status === 'ok') {
-    return { status: 'ok', value: Number.isFinite(reading.value) ? reading.value : null, ...query };
+    const evidence = reading.evidence === undefined ? {} : { evidence: evidenceJson(reading.evidence) };
+    return {
+      status: 'ok',
+      value: Number.isFinite(reading.value) ? reading.value : null,
+      ...query,
+      ...evidence,
+    };
   }
   return { status: reading.status, reason: reading.reason, ...query };
 }
 
+function evidenceJson(evidence: Evidence): EvidenceJson {
+  switch (evidence.kind) {
+    case 'counts':
+      return { kind: 'counts', events: evidence.events, trials: evidence.trials };
+    case 'histogram':
+      return {
+        kind: 'histogram',
+        buckets: evidence.buckets.map(({ le, count }) => ({ le: Number.isFinite(le) ? le : '+Inf', count })),
+        ...(evidence.sum === undefined ? {} : { sum: evidence.sum }),
+      };
+    case 'samples':
+      return { kind: 'samples', count: evidence.values.length };
+  }
+}
+
+function intervalJson({ low, high }: Interval): IntervalJson {
+  return { low: Number.isFinite(low) ? low : null, high: Number.isFinite(high) ? high : null };
+}
+
 function assessmentJson(assessment: ObjectiveAssessment): AssessmentJson {
-  const { objective, status, limit, reason, dark, live } = assessment;
+  const { objective, status, limit, reason, dark, live, decidedBy, bound, toSettle } = assessment;
   return {
     objective: objective.text,
     metric: objective.metric.id,
     status,
     ...(limit !== undefined && Number.isFinite(limit) ? { limit } : {}),
     ...(reason === undefined ? {} : { reason }),
+    ...(decidedBy === undefined ? {} : { decidedBy }),
+    ...(bound === undefined
+      ? {}
+      : {
+          bound: {
+            level: bound.level,
+            estimate: intervalJson(bound.estimate),
+            limit: intervalJson(bound.limit),
+            margin: intervalJson(bound.margin),
+            method: bound.method,
+            paired: bound.paired,
+            assumptions: [...bound.assumptions],
+          },
+        }),
+    ...(toSettle === undefined ? {} : { toSettle: { ...toSettle } }),
     dark: readingJson(dark),
     ...(live ? { live: readingJson(live) } : {}),
   };
@@ -94,7 +187,7 @@ function assessmentJson(assessment: ObjectiveAssessment): AssessmentJson {
 export function toResultJson(result: ExperimentResult): ResultJson {
   const { plan } = result;
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     name: plan.name,
     verdict: result.verdict,
     reason: result.reason,
@@ -114,6 +207,7 @@ export function toResultJson(result: ExperimentResult): ResultJson {
       iterations: plan.iterations,
       minRequests: plan.minRequests,
       failFast: { enabled: plan.failFast.enabled, consecutiveBreaches: plan.failFast.consecutiveBreaches },
+      decision: { ...plan.decision },
     },
     iterations: result.iterations.map((it) => ({
       index: it.index,

@@ -1,8 +1,11 @@
+import type { DecisionPolicy } from '../core/model.js';
 import type { ExperimentResult, ObjectiveAssessment } from '../core/result.js';
 import { type ClusterOutcome, clusterOutcomeLines } from './cluster-outcome.js';
+import { responseDifferenceLines } from './response-differences.js';
 import { trafficLines } from './traffic-lines.js';
-import { formatReading, formatResolvedLimit } from './value-format.js';
-import { describeStop, lastIteration, STATUS_SYMBOL } from './verdict-text.js';
+import { assessmentNotes, statusDetail } from './objective-text.js';
+import { formatEstimate, formatReading, formatResolvedLimit } from './value-format.js';
+import { describeDecision, describeStop, lastIteration, STATUS_SYMBOL } from './verdict-text.js';
 
 /** Untrusted text must not move the cursor or recolour the terminal: control characters become spaces. */
 function plain(text: string): string {
@@ -23,13 +26,13 @@ function alignColumns(rows: readonly (readonly string[])[]): string[] {
   );
 }
 
-function objectiveRow(a: ObjectiveAssessment): string[] {
+function objectiveRow(a: ObjectiveAssessment, decision: DecisionPolicy): string[] {
   const unit = a.objective.metric.unit;
-  const why = a.status === 'unknown' && a.reason ? ` (${a.reason})` : '';
-  const status = `${STATUS_SYMBOL[a.status]} ${a.status}${why}`;
+  const detail = statusDetail(a, decision);
+  const status = `${STATUS_SYMBOL[a.status]} ${a.status}${detail ? ` (${detail})` : ''}`;
   return [
     a.objective.text,
-    formatReading(a.dark, unit),
+    formatEstimate(a),
     a.live ? formatReading(a.live, unit) : '-',
     formatResolvedLimit(a.objective, a.limit),
     status,
@@ -56,8 +59,9 @@ export function renderTerminalReport(result: ExperimentResult, cluster?: Cluster
       `Objectives (iteration ${last.index}):`,
       ...alignColumns([
         ['Objective', 'Dark', 'Live', 'Limit', 'Status'],
-        ...last.assessments.map(objectiveRow),
+        ...last.assessments.map((a) => objectiveRow(a, result.plan.decision)),
       ]).map((row) => `  ${row}`),
+      ...assessmentNotes(last.assessments).map((note) => plain(`  ${note}`)),
       '',
       `Requests: dark ${formatReading(last.requests.dark, 'count')}${
         last.requests.live ? `  live ${formatReading(last.requests.live, 'count')}` : ''
@@ -68,10 +72,12 @@ export function renderTerminalReport(result: ExperimentResult, cluster?: Cluster
   }
   lines.push(
     plain(`Run: ${describeStop(result)}`),
+    plain(`Decision: ${describeDecision(result.plan)}`),
     ...[
       ...(result.traffic ? trafficLines(result.traffic) : []),
       ...(cluster ? clusterOutcomeLines(cluster) : []),
     ].map(([label, text]) => plain(`${label}: ${text}`)),
+    ...(result.traffic?.compare ? responseDifferenceLines(result.traffic.compare).map(plain) : []),
     plain(`Verdict: ${result.verdict.toUpperCase()} - ${result.reason}`),
   );
   return `${lines.join('\n')}\n`;

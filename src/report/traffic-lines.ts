@@ -1,14 +1,15 @@
 import type { LoadSummary, MirrorSummary, TrafficSummary } from '../core/traffic-summary.js';
+import { count, share } from './count-text.js';
+import { describeComparison } from './response-differences.js';
 
-const count = (value: number) => Math.round(value).toLocaleString('en-US');
 const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 1)} ms`;
-const share = (part: number, whole: number) => (whole === 0 ? '0%' : `${((part / whole) * 100).toFixed(1)}%`);
 
 /** `[label, sentence]` pairs on Shadowgate's own traffic, for the log, the reports' summary and the terminal. */
 export function trafficLines(traffic: TrafficSummary): [string, string][] {
   const lines: [string, string][] = [];
   if (traffic.load) lines.push(['Load', describeLoad(traffic.load)]);
   if (traffic.mirror) lines.push(['Mirror', describeMirror(traffic.mirror)]);
+  if (traffic.compare) lines.push(['Compare', describeComparison(traffic.compare)]);
   return lines;
 }
 
@@ -21,11 +22,22 @@ function describeLoad(load: LoadSummary): string {
     load.completed > 0
       ? `; latency from intended send time p50 ${ms(load.latencyMs.p50)}, p99 ${ms(load.latencyMs.p99)}, max ${ms(load.latencyMs.max)}`
       : '';
+  const rate = load.replay?.recordedPace
+    ? `at the recorded pace, ${load.ratePerSecond.toFixed(1)}/s on average`
+    : `of ${load.ratePerSecond}/s`;
   return (
     `${count(load.sent)} requests in ${(load.durationMs / 1000).toFixed(1)}s ` +
-    `(${load.achievedRate.toFixed(1)}/s of ${load.ratePerSecond}/s${unsent}) to ${load.target}; ` +
-    `${statuses.join(', ') || 'no responses'}${latency}`
+    `(${load.achievedRate.toFixed(1)}/s ${rate}${unsent}) to ${load.target}; ` +
+    `${statuses.join(', ') || 'no responses'}${latency}${load.replay ? `; ${describeReplay(load.replay)}` : ''}`
   );
+}
+
+function describeReplay(replay: NonNullable<LoadSummary['replay']>): string {
+  const left = [
+    ...Object.entries(replay.skipped).map(([reason, n]) => `${count(n)} skipped (${reason})`),
+    ...(replay.bad > 0 ? [`${count(replay.bad)} unreadable (${replay.badExamples.join('; ')})`] : []),
+  ];
+  return `replayed ${count(replay.requests)} recorded requests from ${replay.file} (${replay.format})${left.length ? `, ${left.join(', ')}` : ''}`;
 }
 
 function describeMirror(mirror: MirrorSummary): string {

@@ -3,19 +3,24 @@ import type { RequestTemplate } from '../core/traffic-config.js';
 import type { RequestOutcome } from './dispatch-request.js';
 import { type ConnectionTarget, HttpConnection, serializeRequest } from './http-connection.js';
 import { LatencyHistogram, type LatencySummary } from './latency-histogram.js';
-import { RequestPicker } from './request-picker.js';
+import { constantRate, type RequestSchedule } from './request-schedule.js';
 
-export interface LoadGeneratorOptions {
+/** Weighted templates at a constant rate, or any schedule (a replay). */
+export type LoadGeneratorOptions = {
   /** Base URL; each request's path is appended to it. */
   readonly url: string;
-  readonly ratePerSecond: number;
   /** Most requests in flight at once (and connections opened). */
   readonly concurrency: number;
-  readonly requests: readonly RequestTemplate[];
   readonly timeoutMs: number;
-  /** Seeds the choice among weighted requests, so a re-run sends the same sequence. */
-  readonly seed?: number;
-}
+} & (
+  | {
+      readonly ratePerSecond: number;
+      readonly requests: readonly RequestTemplate[];
+      /** Seeds the choice among weighted requests, so a re-run sends the same sequence. */
+      readonly seed?: number;
+    }
+  | { readonly schedule: RequestSchedule }
+);
 
 export interface LoadReport {
   readonly ratePerSecond: number;
@@ -38,9 +43,10 @@ export interface LoadReport {
 }
 
 /**
- * An open-model load generator: request k is due at start + k / rate whatever happened to the earlier ones,
- * and its latency runs from that intended time, not from when it could actually be sent. A server that
- * stalls therefore shows its stall in every request that had to wait, not in one (no coordinated omission).
+ * An open-model load generator: request k is due at start + k / rate (or at its recorded time) whatever happened to
+ * the earlier ones, and its latency runs from that intended time, not from when it could actually be sent. A
+ * server that stalls therefore shows its stall in every request that had to wait, not in one (no coordinated
+ * omission).
  */
 export class LoadGenerator {
   private readonly target: ConnectionTarget;
@@ -48,10 +54,9 @@ export class LoadGenerator {
   private readonly prepared: Map<RequestTemplate, Buffer>;
   private readonly idle: HttpConnection[] = [];
   private readonly connections: HttpConnection[] = [];
-  private readonly picker: RequestPicker;
+  private readonly schedule: RequestSchedule;
   private readonly histogram = new LatencyHistogram();
   private readonly statuses = new Map<number, number>();
-  private readonly intervalMs: number;
   private startedAt = 0;
   private stoppedAt = 0;
   private scheduled = 0;
@@ -65,8 +70,10 @@ export class LoadGenerator {
   private drained: (() => void) | undefined;
 
   constructor(private readonly options: LoadGeneratorOptions) {
-    if (!(options.ratePerSecond > 0)) throw new Error('the rate must be positive');
-    this.intervalMs = 1000 / options.ratePerSecond;
+    this.schedule =
+      'schedule' in options
+        ? options.schedule
+        : constantRate(options.ratePerSecond, options.requests, options.seed ?? 1);
     const url = new URL(options.url);
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
       throw new Error(`not an http(s) URL: ${options.url}`);
@@ -78,12 +85,11 @@ export class LoadGenerator {
     };
     const prefix = url.pathname.replace(/\/+$/, '');
     this.prepared = new Map(
-      options.requests.map((template) => [
+      this.schedule.templates.map((template) => [
         template,
         serializeRequest(this.target, { ...template, path: prefix + template.path }),
       ]),
     );
-    this.picker = new RequestPicker(options.requests, options.seed ?? 1);
   }
 
   start(): void {
@@ -107,7 +113,7 @@ export class LoadGenerator {
   private tick = (): void => {
     if (!this.running) return;
     this.pump(performance.now());
-    const nextDue = this.startedAt + this.scheduled * this.intervalMs;
+    const nextDue = this.startedAt + this.schedule.dueAtMs(this.scheduled);
     this.timer = setTimeout(this.tick, Math.max(0, nextDue - performance.now()));
   };
 
@@ -117,9 +123,10 @@ export class LoadGenerator {
    * free rather than at the next wake-up (timers fire at 1 ms at best, 40 requests apart at 40,000/s).
    */
   private pump(now: number): void {
-    this.scheduled = Math.floor((now - this.startedAt) / this.intervalMs) + 1;
+    const elapsed = now - this.startedAt;
+    while (this.schedule.dueAtMs(this.scheduled) <= elapsed) this.scheduled++;
     while (this.running && this.sent < this.scheduled && this.inFlight < this.options.concurrency) {
-      const intendedAt = this.startedAt + this.sent * this.intervalMs;
+      const intendedAt = this.startedAt + this.schedule.dueAtMs(this.sent);
       this.sent++;
       this.inFlight++;
       this.send(intendedAt, this.idle.pop() ?? this.newConnection());
@@ -133,7 +140,7 @@ export class LoadGenerator {
   }
 
   private send(intendedAt: number, connection: HttpConnection): void {
-    const template = this.picker.next();
+    const template = this.schedule.request(this.sent - 1);
     connection.send(this.prepared.get(template) as Buffer, template.method === 'HEAD', (outcome) => {
       this.idle.push(connection);
       this.complete(intendedAt, outcome);
@@ -155,7 +162,7 @@ export class LoadGenerator {
   private report(): LoadReport {
     const durationMs = (this.stoppedAt || performance.now()) - this.startedAt;
     return {
-      ratePerSecond: this.options.ratePerSecond,
+      ratePerSecond: this.schedule.ratePerSecond,
       durationMs,
       scheduled: this.scheduled,
       sent: this.sent,

@@ -27,7 +27,7 @@ const OUTPUT_LINES_KEPT = 20;
  * is only checked. Fails with a ConfigurationError naming the input, quoting the command's last output lines.
  */
 export async function startLocalTarget(
-  version: 'live' | 'dark',
+  version: 'live' | 'dark' | 'live-replica',
   config: LocalTargetConfig,
   options: StartTargetOptions,
 ): Promise<RunningTarget> {

@@ -2,14 +2,31 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
+import {
+  DifferenceBook,
+  LIVE_NO_RESPONSE,
+  NOT_ATTEMPTED,
+  OTHER_NO_RESPONSE,
+  OVER_BUDGET,
+  type RequestLabel,
+} from '../compare/difference-book.js';
+import { compareResponses } from '../compare/response-compare.js';
+import { SecretNames } from '../compare/secret-names.js';
+import type { CompareConfig } from '../core/traffic-config.js';
 import { splitBaseUrl } from './base-url.js';
+import { BodyCapture, CaptureBudget } from './body-capture.js';
 import { dispatchRequest, type ResponseSink } from './dispatch-request.js';
-import { type Answer, MirrorLog } from './mirror-log.js';
+import { NOT_FORWARDED } from './hop-by-hop.js';
+import { type Answer, type ComparisonCodes, MirrorLog } from './mirror-log.js';
 import { isUnsafeMethod, MirrorSampler } from './mirror-sampling.js';
 
 export interface MirrorProxyOptions {
   readonly liveUrl: string;
   readonly darkUrl: string;
+  /** A second copy of live, sent the mirrored requests too, whose differences from live are noise. */
+  readonly replicaUrl?: string;
+  /** Compare dark's (and the replica's) answers with live's. */
+  readonly compare?: CompareConfig;
   /** Share of requests copied to dark, 0 < percent ≤ 100. */
   readonly percent: number;
   readonly unsafeMethods: boolean;
@@ -35,30 +52,18 @@ export interface MirrorStats {
 
 /** Request bodies are held in memory to send them twice; larger ones are refused. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
-
-/** Hop-by-hop headers (RFC 9110 §7.6.1) and those the upstream client sets itself. */
-const NOT_FORWARDED = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-  'content-length',
-  'expect',
-]);
+/** Response bodies held at once for comparisons, across all requests in flight. */
+export const CAPTURE_BUDGET_BYTES = 64 * 1024 * 1024;
 
 /**
  * The builtin mirroring proxy: listens on 127.0.0.1, forwards every request to live and returns live's
  * response; copies a deterministic share of them to dark, whose response is read, measured and dropped.
- * Nothing dark does (errors, slowness, resets) reaches the client. Every mirrored pair is recorded in `log`.
+ * Nothing dark does (errors, slowness, resets) reaches the client. Every mirrored pair is recorded in `log`;
+ * with `compare`, the answers are compared once both are in (after live's has gone to the client) and only the
+ * comparison's code is kept.
  */
 export class MirrorProxy {
-  readonly log = new MirrorLog();
+  readonly log: MirrorLog;
   readonly stats: MirrorStats = {
     received: 0,
     mirrored: 0,
@@ -69,6 +74,11 @@ export class MirrorProxy {
   private readonly sampler: MirrorSampler;
   private readonly live: Upstream;
   private readonly dark: Upstream;
+  private readonly replica: Upstream | undefined;
+  /** Present when comparing; the log classifies its codes. */
+  private readonly book: DifferenceBook | undefined;
+  /** Bodies held for comparisons in flight; nothing is held once every pair is logged. */
+  readonly captured = new CaptureBudget(CAPTURE_BUDGET_BYTES);
   private readonly server = createServer({ keepAliveTimeout: 30_000 }, (request, response) => {
     this.handle(request, response).catch(() => response.destroy());
   });
@@ -77,6 +87,11 @@ export class MirrorProxy {
     this.sampler = new MirrorSampler(options.percent);
     this.live = upstream(options.liveUrl);
     this.dark = upstream(options.darkUrl);
+    this.replica = options.replicaUrl === undefined ? undefined : upstream(options.replicaUrl);
+    this.book = options.compare
+      ? new DifferenceBook(new SecretNames(options.compare.secretNames))
+      : undefined;
+    this.log = new MirrorLog(this.book);
   }
 
   static async start(options: MirrorProxyOptions): Promise<MirrorProxy> {
@@ -98,7 +113,7 @@ export class MirrorProxy {
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    await Promise.all([this.live.pool.close(), this.dark.pool.close()]);
+    await Promise.all([this.live, this.dark, this.replica].map((target) => target?.pool.close()));
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -124,17 +139,64 @@ export class MirrorProxy {
       );
     }
     const forwarded = { path, method, headers, body: body ?? null };
-    const live = this.forwardToLive(forwarded, response);
+    const compare = mirror ? this.options.compare : undefined;
+    const capture = () => (compare ? new BodyCapture(compare.maxBodyBytes, this.captured) : undefined);
+    const liveCapture = capture();
+    const live = this.forwardToLive(forwarded, response, liveCapture);
     if (!mirror) {
       await live;
       return;
     }
     this.stats.mirrored++;
-    const [liveAnswer, darkAnswer] = await Promise.all([live, this.sendToDark(forwarded)]);
-    this.log.append(this.options.now(), liveAnswer, darkAnswer);
+    const darkCapture = capture();
+    const replicaCapture = this.replica ? capture() : undefined;
+    const [liveAnswer, darkAnswer, replicaAnswer] = await Promise.all([
+      live,
+      this.sendToDark(forwarded, darkCapture),
+      this.replica && replicaCapture ? this.send(this.replica, forwarded, replicaCapture) : undefined,
+    ]);
+    let codes: ComparisonCodes | undefined;
+    if (compare && liveCapture && darkCapture) {
+      const label = { method, target: path };
+      const liveSide = { answer: liveAnswer, capture: liveCapture };
+      const code = (side: 'dark' | 'replica', answer: Answer, capture: BodyCapture) =>
+        this.comparisonCode(side, label, liveSide, { answer, capture }, compare);
+      try {
+        codes = {
+          dark: code('dark', darkAnswer, darkCapture),
+          replica:
+            replicaAnswer && replicaCapture ? code('replica', replicaAnswer, replicaCapture) : NOT_ATTEMPTED,
+        };
+      } finally {
+        for (const held of [liveCapture, darkCapture, replicaCapture]) held?.release();
+      }
+    }
+    this.log.append(this.options.now(), liveAnswer, darkAnswer, codes);
   }
 
-  private forwardToLive(forwarded: ForwardedRequest, response: ServerResponse): Promise<Answer> {
+  private comparisonCode(
+    side: 'dark' | 'replica',
+    label: RequestLabel,
+    live: CapturedAnswer,
+    other: CapturedAnswer,
+    compare: CompareConfig,
+  ): number {
+    if (live.answer.status === 0) return LIVE_NO_RESPONSE;
+    if (other.answer.status === 0) return OTHER_NO_RESPONSE;
+    if (live.capture.overBudget || other.capture.overBudget) return OVER_BUDGET;
+    const comparison = compareResponses(
+      live.capture.response(live.answer.status),
+      other.capture.response(other.answer.status),
+      compare,
+    );
+    return (this.book as DifferenceBook).record(side, comparison, label);
+  }
+
+  private forwardToLive(
+    forwarded: ForwardedRequest,
+    response: ServerResponse,
+    capture: BodyCapture | undefined,
+  ): Promise<Answer> {
     const started = performance.now();
     const sink: ResponseSink = {
       start: (status, headers) => {
@@ -142,8 +204,10 @@ export class MirrorProxy {
         response.cork();
         process.nextTick(() => response.uncork());
         response.writeHead(status, returnedHeaders(headers));
+        capture?.start(status, headers);
       },
       data: (chunk, resume) => {
+        capture?.add(chunk);
         if (response.write(chunk)) return true;
         response.once('drain', resume);
         return false;
@@ -167,13 +231,26 @@ export class MirrorProxy {
     });
   }
 
-  private sendToDark(forwarded: ForwardedRequest): Promise<Answer> {
+  private async sendToDark(forwarded: ForwardedRequest, capture: BodyCapture | undefined): Promise<Answer> {
+    const answer = await this.send(this.dark, forwarded, capture);
+    if (answer.status === 0) this.stats.darkFailures++;
+    return answer;
+  }
+
+  /** Sends a copy whose answer nobody sees: read into `capture` when comparing, else dropped. */
+  private send(
+    target: Upstream,
+    forwarded: ForwardedRequest,
+    capture: BodyCapture | undefined,
+  ): Promise<Answer> {
     const started = performance.now();
     return new Promise((resolve) => {
-      dispatchRequest(this.dark.pool, this.upstreamOptions(forwarded, this.dark.prefix), ({ status }) => {
-        if (status === 0) this.stats.darkFailures++;
-        resolve({ status, latencyMs: performance.now() - started });
-      });
+      dispatchRequest(
+        target.pool,
+        this.upstreamOptions(forwarded, target.prefix),
+        ({ status }) => resolve({ status, latencyMs: performance.now() - started }),
+        capture,
+      );
     });
   }
 
@@ -181,6 +258,11 @@ export class MirrorProxy {
     const { timeoutMs } = this.options;
     return { ...forwarded, path: prefix + forwarded.path, headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
   }
+}
+
+interface CapturedAnswer {
+  readonly answer: Answer;
+  readonly capture: BodyCapture;
 }
 
 interface Upstream {

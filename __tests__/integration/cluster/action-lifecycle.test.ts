@@ -157,7 +157,7 @@ describe('the bundled action with target deployment and router istio', () => {
 
   it('on SIGTERM during the evaluation, cleans up, reports and fails the step', async () => {
     const before = await clusterState();
-    const result = await run(inputs('stopped', { iterations: '30' }), {
+    const result = await run(inputs('stopped', { iterations: '30', 'early-pass': 'false' }), {
       onSpawn: signalWhen(/^\[1\/30\]/m, 'SIGTERM'),
     });
     expect(result.exitCode, output(result)).toBe(1);
@@ -171,7 +171,7 @@ describe('the bundled action with target deployment and router istio', () => {
 
   it('after SIGKILL during the evaluation, the post step restores the cluster from the saved state', async () => {
     const before = await clusterState();
-    const killed = await run(inputs('killed', { iterations: '30' }), {
+    const killed = await run(inputs('killed', { iterations: '30', 'early-pass': 'false' }), {
       onSpawn: signalWhen(/^\[1\/30\]/m, 'SIGKILL'),
     });
     expect(killed.exitCode).toBeNull();
@@ -223,7 +223,8 @@ describe('the CLI with a cluster section, using the kubeconfig of the machine it
         `target: {namespace: ${namespace}, service: ${service}}`,
         `prometheus: {url: "${shop.prometheus.url}", template: istio}`,
         'objectives: [p95-latency < 100ms, error-rate < 5%]',
-        `evaluation: {interval: 2s, iterations: ${iterations}, minRequests: 10}`,
+        // Without early pass the run lasts its iterations, so a signal can find it evaluating.
+        `evaluation: {interval: 2s, iterations: ${iterations}, minRequests: 10, earlyPass: false}`,
         `cluster: {target: deployment, image: "${CANDIDATE}", revisionSuffix: ${suffix}, router: istio, readyTimeout: 60s}`,
       ].join('\n'),
     );

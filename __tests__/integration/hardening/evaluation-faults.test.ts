@@ -66,7 +66,7 @@ function inputs(darkRevision: string, extra: Record<string, string> = {}): Recor
     'prometheus-url': faulty.url,
     'prometheus-timeout': '1s',
     'metric-template': 'istio',
-    objectives: 'p95-latency < 100ms\np95-latency <= live + 50%\nerror-rate < 5%',
+    objectives: 'p95-latency < 100ms\nmean-latency <= live + 50%\nerror-rate < 5%',
     interval: '2s',
     iterations: '2',
     'min-requests': '10',

@@ -68,9 +68,12 @@ afterAll(async () => {
 
 /** Runs until killed in `phase`; checks that it died holding the Lease and leaving its objects behind. */
 async function killedRun(phase: (typeof PHASES)[number], suffix: string): Promise<ActionRun> {
-  const killed = await shop.run(shop.inputs(suffix, { kubeconfig: proxy.kubeconfig, iterations: '30' }), {
-    onSpawn: phase.kill,
-  });
+  const killed = await shop.run(
+    shop.inputs(suffix, { kubeconfig: proxy.kubeconfig, iterations: '30', 'early-pass': 'false' }),
+    {
+      onSpawn: phase.kill,
+    },
+  );
   expect(killed.exitCode, output(killed)).toBeNull();
   const managed = await shop.managedObjects();
   expect(managed).toEqual(expect.arrayContaining([...phase.left(suffix), 'Lease/shadowgate-checkout']));

@@ -166,7 +166,7 @@ describe('SIGTERM in each phase of a cluster run: the main step cleans up and fa
 
   it('during the evaluation: reports inconclusive', async () => {
     const before = await shop.clusterState();
-    const inputs = shop.inputs('evaluate', { iterations: '30' });
+    const inputs = shop.inputs('evaluate', { iterations: '30', 'early-pass': 'false' });
     const result = await shop.run(inputs, { onSpawn: signalWhen(/^\[1\/30\]/m, 'SIGTERM') });
     expect(result.outputs.verdict).toBe('inconclusive');
     expect(result.summary).toMatch(/aborted before iteration 2: received SIGTERM/);
@@ -220,7 +220,7 @@ describe('SIGTERM in each phase of a cluster run: the main step cleans up and fa
 
   it('SIGINT during the evaluation, then SIGTERM during the cleanup, as the runner sends them: cleanup completes', async () => {
     const before = await shop.clusterState();
-    const inputs = proxiedInputs('twice', { iterations: '30' });
+    const inputs = proxiedInputs('twice', { iterations: '30', 'early-pass': 'false' });
     const result = await shop.run(inputs, {
       onSpawn: (child) => {
         signalWhen(/^\[1\/30\]/m, 'SIGINT')(child);

@@ -28,9 +28,9 @@ function answers(url: string): Promise<boolean> {
 
 /** The URLs of the versions the run said it started. */
 function startedUrls(stderr: string): string[] {
-  return [...stderr.matchAll(/^Started the (?:live|dark) version: .* waiting for (http:\S+)$/gm)].map(
-    (match) => match[1] as string,
-  );
+  return [
+    ...stderr.matchAll(/^Started the (?:live|dark|live-replica) version: .* waiting for (http:\S+)$/gm),
+  ].map((match) => match[1] as string);
 }
 
 let dir: string;
@@ -44,7 +44,13 @@ describe('shadowgate run on builtin traffic', () => {
     expect(exitCode, stderr).toBe(1);
     expect(stdout).toMatch(/Metrics: builtin \(measured by the mirroring proxy\)/);
     expect(stdout).toMatch(/Verdict: FAIL - .*p95-latency [\d.]+ ms, limit < 100 ms/);
-    expect(stdout).toMatch(/error-rate < 1% +[\d.]+% +- +< 1% +✗ breached/);
+    // The p95 breach is shown first, at 95% confidence; the run stops there, before the 8 iterations.
+    expect(stdout).toMatch(
+      /p95-latency < 100ms +[\d.]+ ms \[[\d.]+ ms, [\d.]+ ms\] +- +< 100 ms +✗ breached/,
+    );
+    expect(stdout).toMatch(
+      /^Run: stopped early by fail-fast — stopped after iteration \d of 8: confidently breached/m,
+    );
     expect(stderr).toMatch(/^Mirroring proxy on http:\/\/127\.0\.0\.1:\d+: every request to live/m);
     expect(stderr).toMatch(/^\[1\/8\] mean-latency/m);
     expect(stderr).toMatch(/^Load: [\d,]+ requests in [\d.]+s \(/m);
@@ -61,11 +67,32 @@ describe('shadowgate run on builtin traffic', () => {
     for (const url of urls) expect(await answers(url), url).toBe(false);
   });
 
-  it('passes the second sample, whose dark version is as good as live (exit 0)', async () => {
+  it('passes the second sample, whose dark version is as good as live, as soon as its bounds show it (exit 0)', async () => {
     const { exitCode, stdout, stderr } = await cli('run', 'samples/demo/pass.yaml');
     expect(exitCode, stderr).toBe(0);
     expect(stdout).toMatch(/Verdict: PASS - all 5 objectives met/);
+    expect(stdout).toMatch(/^Run: stopped early by early pass/m);
     expect(stderr).toMatch(/unsafe requests not mirrored/);
+  });
+
+  it('fails the behaviour demo, replaying its HAR, naming the one changed field (exit 1)', async () => {
+    const { exitCode, stdout, stderr } = await cli('run', 'samples/demo/diff.yaml');
+    expect(exitCode, stderr).toBe(1);
+    expect(stderr).toMatch(
+      /^Load: recorded pace \([\d.]+ requests\/s on average\), replay of 60 request\(s\) from samples\/demo\/traffic\.har, read as har/m,
+    );
+    expect(stdout).toMatch(
+      /^Compare: dark's answers differed from live's in [\d,]+ of [\d,]+ compared requests \([\d.]+%\); live against its replica 0 of /m,
+    );
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines.slice(-3)).toEqual([
+      'Differing fields (dark against live):',
+      expect.stringMatching(
+        /^ {2}\$\.price {2}[\d,]+ requests \([\d.]+%\) {2}e\.g\. GET \/products\/42: changed, live 28\.99, dark 21\.99$/,
+      ),
+      expect.stringMatching(/^Verdict: FAIL - response-mismatch-rate [\d.]+%, limit < 1%/),
+    ]);
+    expect(startedUrls(stderr)).toHaveLength(3);
   });
 
   it('exits 3 naming dark-command when the dark version exits before answering, quoting its output', async () => {

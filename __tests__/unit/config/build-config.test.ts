@@ -55,8 +55,12 @@ describe('action inputs', () => {
         'interval',
         'iterations',
         'min-requests',
+        'confidence',
         'fail-fast',
         'fail-fast-after',
+        'early-pass',
+        'min-iterations',
+        'min-duration',
         'on-inconclusive',
         'github-token',
         'comment',
@@ -83,6 +87,8 @@ describe('action inputs', () => {
         'live-command',
         'dark-url',
         'dark-command',
+        'live-replica-url',
+        'live-replica-command',
         'start-timeout',
         'request-timeout',
         'mirror',
@@ -98,6 +104,14 @@ describe('action inputs', () => {
         'load-headers',
         'load-body',
         'load-requests',
+        'compare',
+        'compare-ignore',
+        'compare-max-body',
+        'compare-bodies',
+        'compare-secrets',
+        'load-replay',
+        'load-replay-format',
+        'load-replay-unsafe-methods',
       ].sort(),
     );
     expect(ACTION_INPUTS['github-token']?.actionDefault).toBe(`\${{ github.token }}`);
@@ -112,8 +126,12 @@ describe('action inputs', () => {
       interval: '10s',
       iterations: '10',
       'min-requests': '10',
+      confidence: '95%',
       'fail-fast': 'true',
       'fail-fast-after': '2',
+      'early-pass': 'true',
+      'min-iterations': '1',
+      'min-duration': '0s',
       'on-inconclusive': 'fail',
       comment: 'always',
       target: 'existing',
@@ -131,6 +149,10 @@ describe('action inputs', () => {
       'load-concurrency': '64',
       'load-target': 'url',
       'load-method': 'GET',
+      'compare-max-body': '1Mi',
+      'compare-bodies': 'bytes',
+      'load-replay-format': 'auto',
+      'load-replay-unsafe-methods': 'false',
     });
   });
 });
@@ -158,6 +180,13 @@ describe('buildConfig from inputs only', () => {
         iterations: 10,
         minRequests: 10,
         failFast: { enabled: true, consecutiveBreaches: 2 },
+        decision: {
+          mode: 'confidence',
+          confidence: 0.95,
+          earlyPass: true,
+          minIterations: 1,
+          minDurationMs: 0,
+        },
       },
       metrics: 'prometheus',
       prometheus: {
@@ -267,6 +296,10 @@ describe('buildConfig from inputs only', () => {
   });
 });
 
+/** The istio.yaml fixture sets failFastAfter, which only the point rule uses. */
+const FAIL_FAST_AFTER_UNUSED =
+  'fail-fast-after is not used: with confidence bounds one confidently shown breach stops the run (confidence: off restores the rule)';
+
 describe('buildConfig with an experiment file', () => {
   it('reads our file with no other input', () => {
     const config = build({ experiment: 'istio.yaml' });
@@ -278,7 +311,7 @@ describe('buildConfig with an experiment file', () => {
       'mean-latency <= 50ms',
     ]);
     expect(config.reporting.comment).toBe('on-failure');
-    expect(config.notes).toEqual([]);
+    expect(config.notes).toEqual([FAIL_FAST_AFTER_UNUSED]);
   });
 
   it('lets a non-empty input override the file, and notes it', () => {
@@ -297,6 +330,7 @@ describe('buildConfig with an experiment file', () => {
       "input dark-revision overrides the experiment file's value",
       "input objectives overrides the experiment file's value",
       "input iterations overrides the experiment file's value",
+      FAIL_FAST_AFTER_UNUSED,
     ]);
   });
 
@@ -415,6 +449,12 @@ describe('buildConfig validation', () => {
     [{ iterations: '2.5' }, 'iterations', /whole number/],
     [{ 'min-requests': '0' }, 'min-requests', /from 1 to/],
     [{ 'fail-fast-after': '0' }, 'fail-fast-after', /from 1 to/],
+    [{ confidence: '100%' }, 'confidence', /from 50% to 99\.99%, or off/],
+    [{ confidence: '0.4' }, 'confidence', /from 50% to 99\.99%, or off/],
+    [{ confidence: 'high' }, 'confidence', /Example: 95%/],
+    [{ 'early-pass': 'soon' }, 'early-pass', /not a boolean/],
+    [{ 'min-iterations': '0' }, 'min-iterations', /from 1 to/],
+    [{ 'min-duration': 'later' }, 'min-duration', /min-duration/],
     [{ 'on-inconclusive': 'ignore' }, 'on-inconclusive', /not one of fail, pass/],
     [{ comment: 'sometimes' }, 'comment', /not one of always, on-failure, never/],
     [
@@ -471,9 +511,41 @@ describe('buildConfig validation', () => {
     expect(error.message).not.toMatch(/s3cret|hunter2/);
   });
 
+  it('reads the confidence as a percentage or a ratio, with the early-pass minimums', () => {
+    expect(
+      build({
+        ...MINIMAL,
+        confidence: '99%',
+        'min-iterations': '3',
+        'min-duration': '2m',
+        'early-pass': 'no',
+      }).plan.decision,
+    ).toEqual({
+      mode: 'confidence',
+      confidence: 0.99,
+      earlyPass: false,
+      minIterations: 3,
+      minDurationMs: 120_000,
+    });
+    expect(build({ ...MINIMAL, confidence: '0.9' }).plan.decision).toMatchObject({ confidence: 0.9 });
+  });
+
+  it('keeps the point rule with confidence off, and notes the settings it then ignores', () => {
+    const config = build({ ...MINIMAL, confidence: 'OFF', 'min-iterations': '2' });
+    expect(config.plan.decision).toEqual({ mode: 'point' });
+    expect(config.notes).toEqual(['min-iterations is not used: confidence is off']);
+  });
+
+  it('notes a min-iterations that keeps the run from ever passing early', () => {
+    expect(build({ ...MINIMAL, iterations: '3', 'min-iterations': '4' }).notes).toEqual([
+      'min-iterations 4 exceeds iterations 3, so the run never passes early',
+    ]);
+  });
+
   it('notes a fail-fast-after that can never trigger and disabled TLS verification', () => {
     const config = build({
       ...MINIMAL,
+      confidence: 'off',
       iterations: '2',
       'fail-fast-after': '3',
       'prometheus-insecure-skip-tls-verify': 'true',

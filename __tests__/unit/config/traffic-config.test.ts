@@ -209,6 +209,16 @@ describe('traffic settings', () => {
     expect(fail.traffic?.load?.requests.map((r) => r.path)).toEqual(['/products', '/products/42', '/cart']);
     const pass = build({ experiment: 'samples/demo/pass.yaml' }, files);
     expect(pass.traffic?.mirror).toMatchObject({ kind: 'builtin', percent: 50, unsafeMethods: false });
+    const diff = build({ experiment: 'samples/demo/diff.yaml' }, files);
+    expect(diff.traffic?.liveReplica?.command).toMatch(/--shop/);
+    expect(diff.traffic?.load?.replay).toEqual({
+      path: 'samples/demo/traffic.har',
+      format: 'auto',
+      unsafeMethods: false,
+    });
+    expect(diff.traffic?.mirror).toMatchObject({
+      compare: { ignorePaths: [[{ kind: 'descendants' }, { kind: 'key', name: 'servedAt' }]] },
+    });
   });
 });
 

@@ -44,6 +44,7 @@ function plan(overrides: Partial<EvaluationPlan> = {}): EvaluationPlan {
     iterations: 5,
     minRequests: 10,
     failFast: { enabled: true, consecutiveBreaches: 2 },
+    decision: { mode: 'point' },
     ...overrides,
   };
 }

@@ -150,6 +150,7 @@ describe('the evaluation loop on builtin measurements', () => {
     iterations: 3,
     minRequests: 10,
     failFast: { enabled: false, consecutiveBreaches: 2 },
+    decision: { mode: 'point' as const },
   });
 
   it('is inconclusive, never a pass, when the proxy measured nothing', async () => {
@@ -184,5 +185,41 @@ describe('the evaluation loop on builtin measurements', () => {
     expect(last?.assessments.map((a) => a.status)).toEqual(['met', 'breached']);
     expect(last?.assessments[1]).toMatchObject({ dark: { value: 50 }, live: { value: 10 }, limit: 12 });
     expect(result.verdict).toBe('fail');
+  });
+});
+
+describe('BuiltinSource evidence', () => {
+  const log = logOf([
+    ok(10, 12),
+    { dark: [503, 5], live: [200, 11] },
+    { dark: [0, 10_000], live: [500, 9] },
+    ok(20, 13),
+  ]);
+  const source = new BuiltinSource(log);
+
+  it('gives each request’s error outcome, paired between the versions on the same window', async () => {
+    const [dark, live] = await Promise.all([
+      source.read({ metric: ERRORS, version: 'dark', window: ALL }),
+      source.read({ metric: ERRORS, version: 'live', window: ALL }),
+    ]);
+    expect(dark).toMatchObject({ value: 0.5, evidence: { kind: 'counts', events: 2, trials: 4 } });
+    expect(live).toMatchObject({ value: 0.25, evidence: { kind: 'counts', events: 1, trials: 4 } });
+    if (
+      dark.status !== 'ok' ||
+      live.status !== 'ok' ||
+      dark.evidence?.kind !== 'counts' ||
+      live.evidence?.kind !== 'counts'
+    )
+      throw new Error('expected counts');
+    expect(Array.from(dark.evidence.outcomes ?? [])).toEqual([0, 1, 1, 0]);
+    expect(Array.from(live.evidence.outcomes ?? [])).toEqual([0, 0, 1, 0]);
+    expect(dark.evidence.pairing).toBe(live.evidence.pairing);
+  });
+
+  it('gives each request’s latency in arrival order, NaN where no response came, so pairs stay aligned', async () => {
+    const reading = await source.read({ metric: MEAN, version: 'dark', window: ALL });
+    if (reading.status !== 'ok' || reading.evidence?.kind !== 'samples') throw new Error('expected samples');
+    expect(Array.from(reading.evidence.values)).toEqual([10, 5, Number.NaN, 20]);
+    expect(reading.value).toBeCloseTo(35 / 3, 9);
   });
 });

@@ -3,7 +3,7 @@ import type { PrometheusConfig } from '../../../src/core/config.js';
 import { ConfigurationError } from '../../../src/core/configuration-error.js';
 import type { EvaluationPlan, MetricSpec, TargetIdentity } from '../../../src/core/model.js';
 import { PrometheusSource } from '../../../src/metrics/prometheus-source.js';
-import { failure, ScriptedServer, success } from '../../support/scripted-prometheus.js';
+import { buckets, failure, ScriptedServer, success } from '../../support/scripted-prometheus.js';
 
 const server = new ScriptedServer();
 let config: PrometheusConfig;
@@ -82,6 +82,7 @@ describe('PrometheusSource', () => {
       iterations: 3,
       minRequests: 10,
       failFast: { enabled: false, consecutiveBreaches: 1 },
+      decision: { mode: 'point' },
     };
 
     it('sends each query once and returns them', async () => {
@@ -107,10 +108,119 @@ describe('PrometheusSource', () => {
       expect((error as Error).message).toContain('unclosed left parenthesis');
     });
 
+    it('with confidence bounds, sends the evidence queries too, reading a bucket query as its buckets', async () => {
+      const confident = {
+        ...plan,
+        decision: {
+          mode: 'confidence',
+          confidence: 0.95,
+          earlyPass: true,
+          minIterations: 1,
+          minDurationMs: 0,
+        },
+      } as const;
+      server.answer = (query) =>
+        query.startsWith('sum by (le)') ? buckets({ '+Inf': 3, '100': 2 }) : undefined;
+      const planned = await new PrometheusSource(config, target, noWait).preflight(confident, 0);
+      expect(planned.map((q) => q.metricId)).toEqual([
+        'request-count',
+        'p95-latency',
+        'p95-latency evidence',
+      ]);
+      expect(server.requests).toHaveLength(3);
+    });
+
     it('lets an outage through (the run reports it), spending one retry budget, not one per query', async () => {
       server.replies = [1, 2, 3, 4].map(() => failure(503, 'unavailable', 'down'));
       await expect(new PrometheusSource(config, target, noWait).preflight(plan, 0)).resolves.toHaveLength(2);
       expect(server.requests).toHaveLength(config.attempts);
     });
+  });
+});
+
+describe('PrometheusSource with evidence for confidence bounds', () => {
+  const errorRate: MetricSpec = { id: 'error-rate', kind: 'error-rate', unit: 'ratio' };
+  const mean: MetricSpec = { id: 'mean-latency', kind: 'mean-latency', unit: 'ms' };
+  const window = { start: 0, end: 60_000 };
+
+  it('reads an error rate with its error and request counts, each query sent once per look', async () => {
+    server.answer = (query) =>
+      query.startsWith('(sum(')
+        ? success('0.02')
+        : query.includes('5xx')
+          ? success('12.4')
+          : success('600.2');
+    const source = new PrometheusSource(config, target, { ...noWait, withEvidence: true });
+    const reading = await source.read({ metric: errorRate, version: 'dark', window });
+    expect(reading).toMatchObject({
+      status: 'ok',
+      value: 0.02,
+      evidence: { kind: 'counts', events: 12.4, trials: 600.2 },
+    });
+    expect(reading.evidenceQueries).toEqual([
+      'sum(increase(revision_app_request_latencies_count{namespace_name="shop", revision_name="checkout-00002", response_code_class="5xx"}[60s])) or on() vector(0)',
+      'sum(increase(revision_app_request_latencies_count{namespace_name="shop", revision_name="checkout-00002"}[60s])) or on() vector(0)',
+    ]);
+    // The request count is the same query the loop reads for min-requests: sent once.
+    await source.read({
+      metric: { id: 'request-count', kind: 'request-count', unit: 'count' },
+      version: 'dark',
+      window,
+    });
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('reads a latency histogram in ms (the knative template counts seconds), sorted and kept cumulative', async () => {
+    server.answer = (query) =>
+      query.startsWith('sum by (le)')
+        ? buckets({ '+Inf': 100, '0.1': 90, '0.05': 91, '0.01': 20 })
+        : query.startsWith('sum(increase(kn_serving_invocation_duration_seconds_sum')
+          ? success('4.5')
+          : success('45');
+    const source = new PrometheusSource({ ...config, template: 'knative' }, target, {
+      ...noWait,
+      withEvidence: true,
+    });
+    const reading = await source.read({ metric: mean, version: 'dark', window });
+    expect(reading).toMatchObject({
+      status: 'ok',
+      value: 45,
+      evidence: {
+        kind: 'histogram',
+        buckets: [
+          { le: 10, count: 20 },
+          { le: 50, count: 91 },
+          { le: 100, count: 91 },
+          { le: Number.POSITIVE_INFINITY, count: 100 },
+        ],
+        sum: 4500,
+      },
+    });
+  });
+
+  it('makes a reading whose evidence is missing no data, so its objective stays inconclusive', async () => {
+    server.answer = (query) => (query.startsWith('sum by (le)') ? buckets({ '0.1': 3 }) : success('12'));
+    const source = new PrometheusSource(config, target, { ...noWait, withEvidence: true });
+    const reading = await source.read({ metric: p95, version: 'dark', window });
+    expect(reading).toMatchObject({
+      status: 'no-data',
+      reason: 'evidence for the bound: no latency buckets up to le="+Inf" in the window',
+    });
+  });
+
+  it('has no evidence for the user’s own PromQL, or with confidence off', async () => {
+    server.answer = () => success('0.5');
+    const own = new PrometheusSource({ ...config, queries: { 'error-rate': 'my_ratio' } }, target, {
+      ...noWait,
+      withEvidence: true,
+    });
+    expect(await own.read({ metric: errorRate, version: 'dark', window })).toEqual({
+      status: 'ok',
+      value: 0.5,
+      query: 'my_ratio',
+    });
+    const off = new PrometheusSource(config, target, noWait);
+    expect(await off.read({ metric: errorRate, version: 'dark', window })).not.toHaveProperty('evidence');
+    expect(server.requests).toHaveLength(2);
   });
 });

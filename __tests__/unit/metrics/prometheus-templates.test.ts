@@ -4,6 +4,7 @@ import { ConfigurationError } from '../../../src/core/configuration-error.js';
 import type { EvaluationPlan, MetricSpec } from '../../../src/core/model.js';
 import {
   type QueryRequest,
+  renderEvidenceQueries,
   renderPlanQueries,
   renderQuery,
   versionIdentity,
@@ -221,6 +222,7 @@ describe('renderPlanQueries', () => {
     iterations: 6,
     minRequests: 10,
     failFast: { enabled: false, consecutiveBreaches: 1 },
+    decision: { mode: 'point' },
   };
 
   it('renders what the loop reads: each metric once for dark, relative ones for live, over the final window', () => {
@@ -252,6 +254,28 @@ describe('renderPlanQueries', () => {
     expect(() => versionIdentity(target, 'live')).toThrow(ConfigurationError);
   });
 
+  it('with confidence bounds, also renders the evidence queries, so preflight checks them too', () => {
+    const confident = {
+      ...plan,
+      decision: { mode: 'confidence', confidence: 0.95, earlyPass: true, minIterations: 1, minDurationMs: 0 },
+    } as const;
+    expect(
+      renderPlanQueries(confident, { template: 'istio', queries: {} }).map(
+        (q) => `${q.version} ${q.metricId}`,
+      ),
+    ).toEqual([
+      'dark request-count',
+      'dark p95-latency',
+      'dark p95-latency evidence',
+      'dark error-rate',
+      'dark error-rate evidence',
+      'dark error-rate evidence',
+      'live request-count',
+      'live p95-latency',
+      'live p95-latency evidence',
+    ]);
+  });
+
   it('rejects a custom template missing a query before anything runs', () => {
     expect(() => renderPlanQueries(plan, { template: 'custom', queries: {} })).toThrow(
       /queries\.request-count/,
@@ -267,3 +291,38 @@ function catchError(run: () => unknown): Error {
   }
   throw new Error('expected an error');
 }
+
+describe('renderEvidenceQueries', () => {
+  const request = (template: MetricTemplate, metric: MetricSpec, queries: Record<string, string> = {}) =>
+    renderEvidenceQueries({ template, queries, metric, identity: dark, windowSeconds: 120 });
+
+  it('counts errors and requests for an error rate, with the template’s own 5xx matcher', () => {
+    const evidence = request('istio', errorRate);
+    expect(evidence?.kind).toBe('counts');
+    if (evidence?.kind !== 'counts') throw new Error('expected counts');
+    expect(evidence.events.promql).toBe(
+      'sum(increase(istio_requests_total{reporter="destination", destination_workload_namespace="shop", destination_workload=~"checkout-00002(-deployment)?", response_code=~"5.."}[120s])) or on() vector(0)',
+    );
+    expect(evidence.trials.promql).toBe(render('istio', requestCount));
+  });
+
+  it('reads the histogram inside histogram_quantile, and its sum for a mean, with the unit of its le', () => {
+    const percentile = request('knative', p95);
+    expect(percentile).toMatchObject({ kind: 'histogram', msPerUnit: 1000 });
+    if (percentile?.kind !== 'histogram') throw new Error('expected a histogram');
+    expect(render('knative', p95)).toContain(percentile.buckets.promql);
+    expect(percentile.sum).toBeUndefined();
+    const mean = request('knative-legacy', meanLatency);
+    if (mean?.kind !== 'histogram') throw new Error('expected a histogram');
+    expect(mean.sum?.promql).toBe(
+      'sum(increase(revision_app_request_latencies_sum{namespace_name="shop", revision_name="checkout-00002"}[120s]))',
+    );
+  });
+
+  it('has none for the custom template, the user’s own query of a metric, a custom metric or a count', () => {
+    expect(request('custom', errorRate)).toBeUndefined();
+    expect(request('istio', errorRate, { 'error-rate': 'my_ratio' })).toBeUndefined();
+    expect(request('istio', saturation)).toBeUndefined();
+    expect(request('istio', requestCount)).toBeUndefined();
+  });
+});

@@ -16,7 +16,7 @@ describe('toResultJson', () => {
     const result = inconclusiveResult();
     const json = toResultJson(result);
     expect(json).toMatchObject({
-      schemaVersion: 1,
+      schemaVersion: 2,
       name: 'checkout-latency',
       verdict: 'inconclusive',
       stop: { reason: 'completed', detail: 'all 5 iterations ran' },

@@ -18,6 +18,7 @@ describe('renderTerminalReport', () => {
         '',
         'Requests: dark 2,466  live 11,790',
         'Run: completed — all 5 iterations ran',
+        'Decision: point values against the limits (confidence: off, as Iter8 judged): no allowance for sampling noise',
         'Verdict: PASS - all 3 objectives met',
         '',
       ].join('\n'),

@@ -31,6 +31,28 @@ const TRAFFIC: TrafficSummary = {
 };
 
 describe('trafficLines', () => {
+  it('says what a replay sent and what it left out', () => {
+    const load = {
+      ...(TRAFFIC.load as NonNullable<TrafficSummary['load']>),
+      ratePerSecond: 8.9,
+      replay: {
+        file: 'samples/demo/access.log',
+        format: 'access-log' as const,
+        requests: 58,
+        skipped: { 'POST (only GET and HEAD without load-replay-unsafe-methods)': 2 },
+        bad: 1,
+        badExamples: ['line 9: request "GARBAGE" is not "METHOD /path HTTP/x.y"'],
+        recordedPace: true,
+      },
+    };
+    expect(trafficLines({ load })[0]?.[1]).toBe(
+      '361 requests in 9.0s (40.1/s at the recorded pace, 8.9/s on average) to http://127.0.0.1:41234; 200 × 360, 500 × 1; ' +
+        'latency from intended send time p50 4.21 ms, p99 18.5 ms, max 31.0 ms; replayed 58 recorded requests from ' +
+        'samples/demo/access.log (access-log), 2 skipped (POST (only GET and HEAD without load-replay-unsafe-methods)), ' +
+        '1 unreadable (line 9: request "GARBAGE" is not "METHOD /path HTTP/x.y")',
+    );
+  });
+
   it('says what the load generator and the mirroring proxy did', () => {
     expect(trafficLines(TRAFFIC)).toEqual([
       [

@@ -1,4 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import {
+  DifferenceBook,
+  NO_DIFFERENCE,
+  NOT_ATTEMPTED,
+  OVER_LIMIT,
+} from '../../../src/compare/difference-book.js';
+import { SecretNames } from '../../../src/compare/secret-names.js';
+import { MATCHED, MISMATCHED, NOT_COMPARED } from '../../../src/core/mirrored-exchanges.js';
 import { MirrorLog } from '../../../src/traffic/mirror-log.js';
 
 describe('MirrorLog', () => {
@@ -13,6 +21,31 @@ describe('MirrorLog', () => {
     expect(Array.from(sample.live.latenciesMs)).toEqual([9_998, 9_999]);
     expect(Array.from(sample.dark.latenciesMs)).toEqual([19_996, 19_998]);
     expect(Array.from(sample.dark.statuses)).toEqual([200, 503]);
+  });
+
+  it('keeps the comparison codes past its initial capacity, and classifies them per window', () => {
+    const book = new DifferenceBook(new SecretNames([]));
+    const differing = book.record(
+      'dark',
+      { compared: true, differences: [{ field: '$.a', at: '$.a', kind: 'changed', live: 'x', dark: 'y' }] },
+      { method: 'GET', target: '/' },
+    );
+    const log = new MirrorLog(book);
+    const answer = { status: 200, latencyMs: 1 };
+    for (let i = 0; i < 10_000; i++) {
+      const dark = i % 3 === 0 ? differing : i % 3 === 1 ? NO_DIFFERENCE : OVER_LIMIT;
+      log.append(i, answer, answer, { dark, replica: NOT_ATTEMPTED });
+    }
+    const sample = log.within({ start: 9_996, end: 20_000 });
+    expect(Array.from(sample.comparison?.dark ?? [])).toEqual([
+      MISMATCHED,
+      MATCHED,
+      NOT_COMPARED,
+      MISMATCHED,
+    ]);
+    expect(sample.comparison?.live).toBeUndefined();
+    expect(log.codes().dark).toHaveLength(10_000);
+    expect(log.codes().replica).toBeUndefined();
   });
 
   it('selects windows with both ends inclusive, and an empty one outside', () => {
