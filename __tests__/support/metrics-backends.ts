@@ -322,10 +322,10 @@ async function ready(
  */
 const NOW = { nocache: '1' };
 
-/** The samples of every scraped series in the 5 s before `timeMs`, as a backend counts them. */
-async function samplesBefore(url: string, headers: Readonly<Record<string, string>>, timeMs: number) {
+/** The time of the newest scrape a backend holds at `timeMs`, in seconds. */
+async function newestScrape(url: string, headers: Readonly<Record<string, string>>, timeMs: number) {
   const form = new URLSearchParams({
-    query: 'sum(count_over_time({job="exporter"}[5s]))',
+    query: 'max(timestamp(up{job="exporter"}))',
     time: (timeMs / 1000).toFixed(3),
     ...NOW,
   });
@@ -339,15 +339,15 @@ async function samplesBefore(url: string, headers: Readonly<Record<string, strin
 }
 
 async function settled(backend: MetricsBackend, timeMs: number): Promise<void> {
-  const expected = await samplesBefore(backend.scraper.url, {}, timeMs);
+  const expected = await newestScrape(backend.scraper.url, {}, timeMs);
   const deadline = Date.now() + 30_000;
   let seen = 0;
   while (Date.now() < deadline) {
-    seen = await samplesBefore(backend.url, backend.headers, timeMs);
+    seen = await newestScrape(backend.url, backend.headers, timeMs);
     if (seen >= expected) return;
     await delay(250);
   }
   throw new Error(
-    `${backend.spec.name} holds ${seen} of the ${expected} samples the scraper had at ${timeMs}`,
+    `${backend.spec.name}'s newest scrape at ${timeMs} is from ${seen}, the scraper's from ${expected}`,
   );
 }
