@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -135,14 +135,24 @@ async function stopAll(started: Started, scraper?: PrometheusServer): Promise<vo
   await rm(started.dir, { recursive: true, force: true });
 }
 
+/** Labels on the scraper that a Thanos sidecar requires. */
+const EXTERNAL_LABELS = { cluster: 'test', replica: 'a' };
+
 async function startThanos(spec: BackendSpec, targets: readonly string[]): Promise<MetricsBackend> {
-  const binary = spec.binary as string;
   const scraper = await startPrometheus({
     binary: spec.prometheus,
     targets,
-    externalLabels: { cluster: 'test', replica: 'a' },
+    externalLabels: EXTERNAL_LABELS,
   });
   const dir = await mkdtemp(join(tmpdir(), 'shadowgate-thanos-'));
+  const thanos = await thanosOver(spec, scraper, dir);
+  const started = { services: thanos.services, dir };
+  return ready(spec, scraper, thanos, targets.length, () => stopAll(started, scraper));
+}
+
+/** A sidecar on the scraper's TSDB and a querier over the sidecar. */
+async function thanosOver(spec: BackendSpec, scraper: PrometheusServer, dir: string): Promise<Served> {
+  const binary = spec.binary as string;
   const [sidecarGrpc, sidecarHttp, queryGrpc, queryHttp] = await Promise.all([
     freePort(),
     freePort(),
@@ -174,9 +184,7 @@ async function startThanos(spec: BackendSpec, targets: readonly string[]): Promi
     ],
     dir,
   );
-  const started = { services: [sidecar, querier], dir };
-  const url = `http://127.0.0.1:${queryHttp}`;
-  return ready(spec, started, scraper, { url, headers: {} }, targets.length, querier);
+  return { services: [querier, sidecar], query: { url: `http://127.0.0.1:${queryHttp}`, headers: {} } };
 }
 
 /** Starts a backend fed by remote write, then the Prometheus that scrapes the pods and writes to it. */
@@ -187,7 +195,7 @@ async function startRemoteWritten(
 ): Promise<MetricsBackend> {
   const dir = await mkdtemp(join(tmpdir(), `shadowgate-${spec.kind}-`));
   const backend = await start(spec, dir);
-  const started = { services: [backend.service], dir };
+  const started = { services: backend.services, dir };
   let scraper: PrometheusServer;
   try {
     scraper = await startPrometheus({
@@ -199,13 +207,17 @@ async function startRemoteWritten(
     await stopAll(started);
     throw error;
   }
-  return ready(spec, started, scraper, backend.query, targets.length, backend.service);
+  return ready(spec, scraper, backend, targets.length, () => stopAll(started, scraper));
 }
 
-interface RemoteWritten {
-  readonly service: ServiceProcess;
-  readonly writeUrl: string;
+/** A backend's processes (the one that answers queries first) and how to query it. */
+interface Served {
+  readonly services: readonly ServiceProcess[];
   readonly query: { readonly url: string; readonly headers: Readonly<Record<string, string>> };
+}
+
+interface RemoteWritten extends Served {
+  readonly writeUrl: string;
 }
 
 async function startCortex(spec: BackendSpec, dir: string): Promise<RemoteWritten> {
@@ -258,7 +270,7 @@ async function startCortex(spec: BackendSpec, dir: string): Promise<RemoteWritte
     },
   );
   return {
-    service,
+    services: [service],
     writeUrl: `${base}/api/v1/push`,
     query: { url: `${base}/prometheus`, headers: { 'X-Scope-OrgID': TENANT } },
   };
@@ -284,36 +296,89 @@ async function startVictoriaMetrics(spec: BackendSpec, dir: string): Promise<Rem
       throw new Error(`${error.message}\n--- output ---\n${service.output()}`);
     },
   );
-  return { service, writeUrl: `${base}/api/v1/write`, query: { url: base, headers: {} } };
+  return { services: [service], writeUrl: `${base}/api/v1/write`, query: { url: base, headers: {} } };
 }
 
+/** The backend once it answers for every target; `stop` stops what it runs on. */
 async function ready(
   spec: BackendSpec,
-  started: Started,
   scraper: PrometheusServer,
-  query: { readonly url: string; readonly headers: Readonly<Record<string, string>> },
+  served: Served,
   targets: number,
-  service: ServiceProcess,
+  stop: () => Promise<void>,
 ): Promise<MetricsBackend> {
   const backend: MetricsBackend = {
     spec,
-    ...query,
+    ...served.query,
     scraper,
     settled: (timeMs) => settled(backend, timeMs),
-    stop: () => stopAll(started, scraper),
+    stop,
   };
+  // The scraper itself (no services of its own) is ready once started.
+  const [answering] = served.services;
   try {
-    await waitUntil(
-      `${spec.name} answering for all ${targets} targets`,
-      service,
-      async () => (await scrapedTargets(backend.url, backend.headers, NOW)) === targets,
-    );
+    if (answering) {
+      await waitUntil(
+        `${spec.name} answering for all ${targets} targets`,
+        answering,
+        async () => (await scrapedTargets(backend.url, backend.headers, NOW)) === targets,
+      );
+    }
   } catch (error) {
-    const output = started.services.map((s) => `--- ${s.name} ---\n${s.output()}`).join('\n');
-    await backend.stop();
+    const output = served.services.map((s) => `--- ${s.name} ---\n${s.output()}`).join('\n');
+    await stop();
     throw new Error(`${(error as Error).message}\n${output}`);
   }
   return backend;
+}
+
+/**
+ * Prometheus 3, Thanos, Cortex and VictoriaMetrics over one scraper, so that all four hold the very same
+ * samples and their answers can be compared. `stop` stops them all.
+ */
+export async function startSharedBackends(
+  targets: readonly string[],
+): Promise<{ readonly backends: readonly MetricsBackend[]; stop(): Promise<void> }> {
+  const specs = metricsBackends().slice(1);
+  const [prometheus3, thanos, cortex, vm] = specs as [BackendSpec, BackendSpec, BackendSpec, BackendSpec];
+  const dir = await mkdtemp(join(tmpdir(), 'shadowgate-backends-'));
+  const started: { services: ServiceProcess[]; dir: string } = { services: [], dir };
+  let scraper: PrometheusServer | undefined;
+  const stop = () => stopAll(started, scraper);
+  try {
+    const written: RemoteWritten[] = [];
+    for (const [spec, start] of [
+      [cortex, startCortex],
+      [vm, startVictoriaMetrics],
+    ] as const) {
+      await mkdir(join(dir, spec.kind));
+      const backend = await start(spec, join(dir, spec.kind));
+      started.services.push(...backend.services);
+      written.push(backend);
+    }
+    scraper = await startPrometheus({
+      binary: prometheus3.prometheus,
+      targets,
+      externalLabels: EXTERNAL_LABELS,
+      remoteWrite: written.map(({ writeUrl, query }) => ({ url: writeUrl, headers: query.headers })),
+    });
+    const querier = await thanosOver(thanos, scraper, dir);
+    started.services.push(...querier.services);
+    const own: Served = { services: [], query: { url: scraper.url, headers: {} } };
+    const backends: MetricsBackend[] = [];
+    for (const [spec, served] of [
+      [prometheus3, own],
+      [thanos, querier],
+      [cortex, written[0]],
+      [vm, written[1]],
+    ] as const) {
+      backends.push(await ready(spec, scraper, served as Served, targets.length, stop));
+    }
+    return { backends, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
 
 /**
