@@ -78,7 +78,8 @@ export function runnerCredentials(
   sigv4: PrometheusSigV4,
   onCredentials: (credentials: AwsCredentialIdentity) => void,
 ): AwsCredentialIdentityProvider {
-  const chain = fromNodeProviderChain();
+  // The workspace's region for STS too (a web identity token is exchanged there), not the SDK's us-east-1 default.
+  const chain = fromNodeProviderChain({ clientConfig: { region: sigv4.region } });
   const provider: AwsCredentialIdentityProvider =
     sigv4.roleArn === undefined
       ? chain
