@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PrometheusSigV4 } from '../../src/core/config.js';
 import { PrometheusClient } from '../../src/metrics/prometheus-client.js';
-import { type PrometheusServer, prometheusBinaries, startPrometheus } from '../support/prometheus-server.js';
+import {
+  freePort,
+  type PrometheusServer,
+  prometheusBinaries,
+  startPrometheus,
+} from '../support/prometheus-server.js';
 import {
   CredentialStore,
   type LocalEndpoint,
@@ -149,6 +154,17 @@ describe('SigV4 for Amazon Managed Service for Prometheus', () => {
     await expect(query({ region: REGION, roleArn: ROLE }).outcome).rejects.toMatchObject({
       input: 'aws-role-arn',
       message: expect.stringContaining('AWS STS refused'),
+    });
+  });
+
+  it('treats STS out of reach as the backend being unavailable, not as a configuration error', async () => {
+    runnerEnvironment({ AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_ROLE_ARN: ROLE });
+    vi.stubEnv('AWS_ENDPOINT_URL_STS', `http://127.0.0.1:${await freePort()}`);
+    vi.stubEnv('AWS_MAX_ATTEMPTS', '1');
+    const outcome = await query({ region: REGION }).outcome;
+    expect(outcome).toMatchObject({
+      status: 'unavailable',
+      reason: expect.stringMatching(/no AWS credentials to sign with \(.*ECONNREFUSED.*\) \(1 attempt\)$/),
     });
   });
 
