@@ -20,7 +20,7 @@ import { experimentMarker } from './report/comment-marker.js';
 import { type ReportContext, renderErrorReport, renderMarkdownReport } from './report/markdown-report.js';
 import { toResultJson } from './report/result-json.js';
 import { type GateRun, localRunId, runGate } from './run-dark-launch.js';
-import { configSecrets, inputSecrets, maskOnce } from './secrets.js';
+import { awsEnvironmentSecrets, configSecrets, inputSecrets, maskOnce } from './secrets.js';
 import { VERSION } from './version.js';
 
 /** The action's main step: read inputs, run the gate (with its cluster side, if any), report, set the outcome. */
@@ -29,6 +29,7 @@ export async function main(): Promise<void> {
   core.info(`Version ${VERSION}`);
   const mask = maskOnce((secret) => core.setSecret(secret));
   mask(inputSecrets((name) => core.getInput(name)));
+  mask(awsEnvironmentSecrets(process.env));
 
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const cancellation = abortOnTermination((line) => core.warning(line));
@@ -45,6 +46,7 @@ export async function main(): Promise<void> {
       clock: systemClock,
       log: core,
       signal: cancellation.signal,
+      mask: (secret) => mask([secret]),
       cluster: {
         runId: gitHubRunId(),
         save: (state) => core.saveState(CLUSTER_STATE, state),

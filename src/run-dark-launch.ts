@@ -30,6 +30,8 @@ export interface GateDependencies {
   readonly log: RunLog;
   /** Aborting (SIGINT/SIGTERM) stops the deploy wait or the evaluation; cleanup still runs. */
   readonly signal?: AbortSignal;
+  /** Masks a credential obtained while running (AWS credentials for SigV4). */
+  readonly mask?: (secret: string) => void;
   readonly cluster: ClusterWiring;
 }
 
@@ -48,8 +50,8 @@ export interface GateRun {
  * aborts it.
  */
 export async function runGate(config: ExperimentConfig, deps: GateDependencies): Promise<GateRun> {
-  const { clock, log, signal } = deps;
-  if (!config.cluster) return { config, result: await runExperiment(config, { clock, log, signal }) };
+  const { clock, log, signal, mask } = deps;
+  if (!config.cluster) return { config, result: await runExperiment(config, { clock, log, signal, mask }) };
   return runDarkLaunch(config, config.cluster, deps);
 }
 
@@ -59,7 +61,7 @@ async function runDarkLaunch(
   deps: GateDependencies,
 ): Promise<GateRun> {
   const { clock, log, signal, cluster: wiring } = deps;
-  await preflightQueries(config, { clock, log, signal });
+  await preflightQueries(config, { clock, log, signal, mask: deps.mask });
   const { api, kubeConfig } = createKubeClients(cluster.kubeconfig, wiring.mask);
   // Before anything is deployed: a wrong load-service or a missing permission then leaves nothing to undo.
   const load = config.traffic?.load;
@@ -93,14 +95,14 @@ async function evaluateLaunched(
   config: ExperimentConfig,
   cluster: ClusterConfig,
   launch: DarkLaunch,
-  { clock, log, signal, cluster: wiring }: GateDependencies,
+  { clock, log, signal, mask, cluster: wiring }: GateDependencies,
 ): Promise<GateRun> {
   let run: Omit<GateRun, 'cluster'>;
   let promotion: ClusterOutcome = {};
   let cleanup: ClusterOutcome;
   try {
     const evaluated = { ...config, plan: withDeployedTarget(config.plan, launch.dark) };
-    const result = await runExperiment(evaluated, { clock, log, signal, preflight: false });
+    const result = await runExperiment(evaluated, { clock, log, signal, mask, preflight: false });
     if (result.verdict === 'pass' && cluster.promote && !signal?.aborted) {
       promotion = await promote(() => launch.promote(), log);
     }

@@ -28,6 +28,8 @@ export async function runExperiment(
     clock: Clock;
     log: RunLog;
     signal?: AbortSignal;
+    /** Masks a credential obtained while running (AWS credentials for SigV4). */
+    mask?: (secret: string) => void;
     /** False when preflightQueries already ran, before the dark version was deployed. */
     preflight?: boolean;
   },
@@ -39,6 +41,7 @@ export async function runExperiment(
   if (config.prometheus) {
     prometheus = new PrometheusSource(config.prometheus, plan.target, {
       log: info,
+      mask: deps.mask,
       withEvidence: plan.decision.mode === 'confidence',
     });
     log.info(`Metrics: ${prometheus.description}`);
@@ -87,11 +90,14 @@ export async function runExperiment(
  */
 export async function preflightQueries(
   config: ExperimentConfig,
-  deps: { clock: Clock; log: RunLog; signal?: AbortSignal },
+  deps: { clock: Clock; log: RunLog; signal?: AbortSignal; mask?: (secret: string) => void },
 ): Promise<void> {
   const { plan } = config;
   if (!config.prometheus) return;
   const target = { ...plan.target, liveRevision: plan.target.liveRevision ?? plan.target.service };
-  const source = new PrometheusSource(config.prometheus, target, { log: (line) => deps.log.info(line) });
+  const source = new PrometheusSource(config.prometheus, target, {
+    log: (line) => deps.log.info(line),
+    mask: deps.mask,
+  });
   await source.preflight({ ...plan, target }, deps.clock.now(), deps.signal);
 }

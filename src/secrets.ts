@@ -26,6 +26,25 @@ export function inputSecrets(getInput: (name: string) => string): string[] {
   ]);
 }
 
+/** The secret parts of a set of AWS credentials: the secret access key and the session token, not the key id. */
+export function awsCredentialSecrets(credentials: {
+  readonly secretAccessKey?: string;
+  readonly sessionToken?: string;
+}): string[] {
+  return nonEmpty([credentials.secretAccessKey, credentials.sessionToken]);
+}
+
+/**
+ * The AWS credentials in the runner's environment, masked before anything runs: aws-actions/configure-aws-credentials
+ * masks what it exports, but variables set by hand from a non-secret source are not.
+ */
+export function awsEnvironmentSecrets(env: Readonly<Record<string, string | undefined>>): string[] {
+  return awsCredentialSecrets({
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+    sessionToken: env.AWS_SESSION_TOKEN,
+  });
+}
+
 /** Values of a multi-line `Name: value` headers input, so each is masked on its own. */
 function headerValues(text: string): string[] {
   return text

@@ -6,7 +6,7 @@ import { PrometheusSource } from '../../src/metrics/prometheus-source.js';
 import { escapePromqlString, escapeRegexLiteral } from '../../src/metrics/promql-escape.js';
 import { bucketsMs, FAST, LIVE, NAMESPACE, SERVICE, SHOP_PODS } from '../support/fake-shop.js';
 import { expectedMeanMs, expectedQuantileMs, MetricsExporter } from '../support/metrics-exporter.js';
-import { type PrometheusServer, prometheusBinaries, startPrometheus } from '../support/prometheus-server.js';
+import { type MetricsBackend, metricsBackends, startBackend } from '../support/metrics-backends.js';
 
 // What each built-in template computes from Istio-, Knative legacy- and Knative OTel-shaped series, compared
 // with the fake pods' known traffic. Latency and error ratio are exact up to floating point: every series
@@ -42,12 +42,12 @@ function expectClose(actual: number, expected: number, relative: number): void {
   );
 }
 
-describe.each(prometheusBinaries())('$name', (binary) => {
-  let prometheus: PrometheusServer;
+describe.each(metricsBackends())('$name', (spec) => {
+  let backend: MetricsBackend;
   let window: TimeWindow;
   const config = (template: MetricTemplate, queries: Record<string, string> = {}): PrometheusConfig => ({
-    url: prometheus.url,
-    auth: { headers: {} },
+    url: backend.url,
+    auth: { headers: { ...backend.headers } },
     tls: { insecureSkipVerify: false },
     template,
     queries,
@@ -56,12 +56,13 @@ describe.each(prometheusBinaries())('$name', (binary) => {
   });
 
   beforeAll(async () => {
-    prometheus = await startPrometheus({ binary, targets: exporter.targets });
+    backend = await startBackend(spec, exporter.targets);
     await new Promise((resolve) => setTimeout(resolve, (WINDOW_S + 1) * 1000));
     const end = Date.now();
     window = { start: end - WINDOW_S * 1000, end };
+    await backend.settled(end);
   });
-  afterAll(() => prometheus?.stop());
+  afterAll(() => backend?.stop());
 
   describe.each(['istio', 'knative-legacy', 'knative'] as const)('template %s', (template) => {
     const read = (metric: MetricSpec, darkRevision = 'shop-fast', version: 'dark' | 'live' = 'dark') =>
@@ -115,7 +116,9 @@ describe.each(prometheusBinaries())('$name', (binary) => {
     // Label `v` gets the literal's value; `m` is set only when the regex matches the whole of `v`.
     const labelsOf = async (literal: string, pattern: string) => {
       const promql = `label_replace(label_replace(vector(1), "v", ${literal}, "", ""), "m", "yes", "v", ${pattern})`;
-      const response = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(promql)}`);
+      const response = await fetch(`${backend.url}/api/v1/query?query=${encodeURIComponent(promql)}`, {
+        headers: backend.headers,
+      });
       const body = (await response.json()) as {
         status: string;
         error?: string;

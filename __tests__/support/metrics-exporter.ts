@@ -86,6 +86,12 @@ class PodTraffic {
     private profile: TrafficProfile,
   ) {}
 
+  /** A restarted pod: its counters start again from zero. */
+  restart(): void {
+    this.advance();
+    for (const counts of Object.values(this.counts)) counts.clear();
+  }
+
   switchTo(profile: TrafficProfile): void {
     this.advance();
     this.profile = profile;
@@ -341,11 +347,20 @@ export class MetricsExporter {
 
   /** Changes a revision's traffic from now on (e.g. to NO_TRAFFIC). */
   switchProfile(namespace: string, revision: string, profile: TrafficProfile): void {
+    this.traffic(namespace, revision).switchTo(profile);
+  }
+
+  /** Restarts a revision's pod: its counters reset to zero, as a real exporter's do. */
+  restart(namespace: string, revision: string): void {
+    this.traffic(namespace, revision).restart();
+  }
+
+  private traffic(namespace: string, revision: string): PodTraffic {
     const pod = this.pods.find(
       ({ traffic }) => traffic.pod.namespace === namespace && traffic.pod.revision === revision,
     );
     if (!pod) throw new Error(`no fake pod for ${namespace}/${revision}`);
-    pod.traffic.switchTo(profile);
+    return pod.traffic;
   }
 
   async stop(): Promise<void> {

@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
+import { spawnService, waitUntil } from './service-process.js';
 
 /** A Prometheus binary the integration tests run against. */
 export interface PrometheusBinary {
@@ -35,23 +34,28 @@ export function prometheusBinaries(): PrometheusBinary[] {
 export interface PrometheusServer {
   /** `http://127.0.0.1:<port>`. */
   readonly url: string;
+  /** Its TSDB directory (a Thanos sidecar reads it). */
+  readonly dataDir: string;
   /** Replaces the scraped targets (`host:port`), e.g. as pods come and go; Prometheus notices within a second. */
   setTargets(targets: readonly string[]): Promise<void>;
   /** Stops the server and removes its data. */
   stop(): Promise<void>;
 }
 
+/** Where a Prometheus forwards what it scrapes, with the headers each request carries. */
+export interface RemoteWrite {
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 export interface PrometheusServerOptions {
   readonly binary: PrometheusBinary;
   /** `host:port` of each target, scraped every second as job `exporter` (until `setTargets`). */
   readonly targets: readonly string[];
+  /** Labels that identify this Prometheus to Thanos (its sidecar requires some). */
+  readonly externalLabels?: Readonly<Record<string, string>>;
+  readonly remoteWrite?: readonly RemoteWrite[];
 }
-
-const running = new Set<ChildProcess>();
-// A crashed test run must not leave servers behind.
-process.once('exit', () => {
-  for (const child of running) killGroup(child, 'SIGKILL');
-});
 
 /** Starts Prometheus on a free 127.0.0.1 port with its own config and data, and waits for its first scrape. */
 export async function startPrometheus(options: PrometheusServerOptions): Promise<PrometheusServer> {
@@ -61,19 +65,27 @@ export async function startPrometheus(options: PrometheusServerOptions): Promise
   }
   const dir = await mkdtemp(join(tmpdir(), 'shadowgate-prometheus-'));
   const port = await freePort();
-  const config = [
-    'global:',
-    '  scrape_interval: 1s',
-    '  scrape_timeout: 1s',
-    '  evaluation_interval: 1s',
-    'scrape_configs:',
-    '  - job_name: exporter',
-    // File discovery, so targets can change while it runs (Prometheus watches the file).
-    '    file_sd_configs:',
-    '      - files: [targets.json]',
-    '        refresh_interval: 1s',
-  ].join('\n');
-  await writeFile(join(dir, 'prometheus.yml'), `${config}\n`);
+  const config = {
+    global: {
+      scrape_interval: '1s',
+      scrape_timeout: '1s',
+      evaluation_interval: '1s',
+      ...(options.externalLabels ? { external_labels: options.externalLabels } : {}),
+    },
+    scrape_configs: [
+      // File discovery, so targets can change while it runs (Prometheus watches the file).
+      { job_name: 'exporter', file_sd_configs: [{ files: ['targets.json'], refresh_interval: '1s' }] },
+    ],
+    remote_write: (options.remoteWrite ?? []).map(({ url, headers }) => ({
+      url,
+      ...(headers ? { headers } : {}),
+      // Sent within a fraction of a second, so the backends behind it lag the scrapes as little as they can.
+      queue_config: { batch_send_deadline: '200ms', min_backoff: '50ms', max_backoff: '1s' },
+      metadata_config: { send: false },
+    })),
+  };
+  // JSON is YAML.
+  await writeFile(join(dir, 'prometheus.yml'), `${JSON.stringify(config, null, 2)}\n`);
   const setTargets = async (next: readonly string[]) => {
     // Written whole and renamed, so Prometheus never reads half a file.
     await writeFile(join(dir, 'targets.next.json'), JSON.stringify([{ targets: next }]));
@@ -81,79 +93,49 @@ export async function startPrometheus(options: PrometheusServerOptions): Promise
   };
   await setTargets(targets);
 
-  let output = '';
-  const child = spawn(
+  const dataDir = join(dir, 'data');
+  const child = spawnService(
+    binary.name,
     binary.path,
     [
       `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--storage.tsdb.path=${dataDir}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
     ],
-    { cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    dir,
   );
-  running.add(child);
-  const keepTail = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4000);
-  };
-  child.stdout?.on('data', keepTail);
-  child.stderr?.on('data', keepTail);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-
   const server: PrometheusServer = {
     url: `http://127.0.0.1:${port}`,
+    dataDir,
     setTargets,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        killGroup(child, 'SIGTERM');
-        const stopped = await Promise.race([exited.then(() => true), delay(10_000, false)]);
-        if (!stopped) {
-          killGroup(child, 'SIGKILL');
-          await exited;
-        }
-      }
-      running.delete(child);
+      await child.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };
   try {
-    await waitUntil(`${binary.name} ready and scraping ${targets.length} targets`, exited, async () => {
+    await waitUntil(`${binary.name} ready and scraping ${targets.length} targets`, child, async () => {
       if (!(await fetch(`${server.url}/-/ready`)).ok) return false;
-      if (targets.length === 0) return true;
-      const up = await fetch(
-        `${server.url}/api/v1/query?query=${encodeURIComponent('sum(up{job="exporter"})')}`,
-      );
-      const body = (await up.json()) as { data?: { result?: { value: [number, string] }[] } };
-      return Number(body.data?.result?.[0]?.value[1]) === targets.length;
+      return targets.length === 0 || (await scrapedTargets(server.url)) === targets.length;
     });
   } catch (error) {
     await server.stop();
-    throw new Error(`${(error as Error).message}\n--- prometheus output ---\n${output}`);
+    throw new Error(`${(error as Error).message}\n--- prometheus output ---\n${child.output()}`);
   }
   return server;
 }
 
-async function waitUntil(what: string, exited: Promise<void>, check: () => Promise<boolean>): Promise<void> {
-  let gone = false;
-  void exited.then(() => {
-    gone = true;
-  });
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (gone) throw new Error(`Prometheus exited before being ${what}`);
-    if (await check().catch(() => false)) return;
-    await delay(200);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // Already gone.
-  }
+/** How many `exporter` targets the Prometheus API at `url` reports up, with these headers and URL args. */
+export async function scrapedTargets(
+  url: string,
+  headers: Readonly<Record<string, string>> = {},
+  args: Readonly<Record<string, string>> = {},
+): Promise<number> {
+  const query = new URLSearchParams({ query: 'sum(up{job="exporter"})', ...args });
+  const response = await fetch(`${url}/api/v1/query?${query}`, { headers });
+  const body = (await response.json()) as { data?: { result?: { value: [number, string] }[] } };
+  return Number(body.data?.result?.[0]?.value[1] ?? 0);
 }
 
 /** A port that was free a moment ago (the OS picks it; the small race is acceptable in tests). */

@@ -1,8 +1,9 @@
 import { REQUEST_COUNT } from '../core/builtin-metrics.js';
-import type { ExperimentConfig, PrometheusAuth, PrometheusConfig } from '../core/config.js';
+import type { ExperimentConfig, PrometheusAuth, PrometheusConfig, PrometheusSigV4 } from '../core/config.js';
 import { ConfigurationError } from '../core/configuration-error.js';
 import type { DecisionPolicy, Objective } from '../core/model.js';
 import { EXPERIMENT_INPUT, readActionInputs } from './action-inputs.js';
+import { AWS_REGION_EXAMPLE, managedPrometheusRegion } from './aws-values.js';
 import type { ConfigDependencies } from './config-dependencies.js';
 import { CONFIG_FIELDS } from './config-fields.js';
 import { parseExperimentFile } from './experiment-file.js';
@@ -190,7 +191,7 @@ function resolvePrometheus(
     notes.push('TLS certificate verification for Prometheus is off');
   return {
     url,
-    auth: prometheusAuth(settings),
+    auth: prometheusAuth(settings, url),
     tls: {
       caBundle: settings.prometheusCa,
       insecureSkipVerify: required(settings, 'prometheusInsecureSkipTlsVerify'),
@@ -249,7 +250,7 @@ function requireCustomQueries(
   }
 }
 
-function prometheusAuth(settings: ExperimentSettings): PrometheusAuth {
+function prometheusAuth(settings: ExperimentSettings, url: string): PrometheusAuth {
   const {
     prometheusToken: bearerToken,
     prometheusUsername: username,
@@ -271,7 +272,46 @@ function prometheusAuth(settings: ExperimentSettings): PrometheusAuth {
     );
   }
   const basic = username !== undefined && password !== undefined ? { username, password } : undefined;
-  return { bearerToken, basic, headers };
+  return { bearerToken, basic, headers, sigv4: sigV4Auth(settings, url) };
+}
+
+/** SigV4 signing when prometheus-auth is sigv4: it takes the Authorization header, so no token or basic auth. */
+function sigV4Auth(settings: ExperimentSettings, url: string): PrometheusSigV4 | undefined {
+  const { prometheusAuth, awsRegion: region, awsRoleArn: roleArn } = settings;
+  if (prometheusAuth !== 'sigv4') {
+    const stray = region !== undefined ? 'aws-region' : roleArn !== undefined ? 'aws-role-arn' : undefined;
+    if (stray !== undefined) {
+      throw new ConfigurationError(
+        stray,
+        `${stray} is used only to sign requests with AWS SigV4; set prometheus-auth: sigv4 as well`,
+        'prometheus-auth: sigv4',
+      );
+    }
+    return undefined;
+  }
+  if (settings.prometheusToken !== undefined || settings.prometheusUsername !== undefined) {
+    throw new ConfigurationError(
+      'prometheus-auth',
+      'sigv4 signs the Authorization header itself, so it cannot be combined with prometheus-token or prometheus-username/prometheus-password',
+      'prometheus-auth: sigv4, aws-region: us-east-1, and no prometheus-token',
+    );
+  }
+  if (region === undefined) {
+    throw new ConfigurationError(
+      'aws-region',
+      'prometheus-auth sigv4 needs the region of the Amazon Managed Service for Prometheus workspace',
+      managedPrometheusRegion(url) ?? AWS_REGION_EXAMPLE,
+    );
+  }
+  const urlRegion = managedPrometheusRegion(url);
+  if (urlRegion !== undefined && urlRegion !== region) {
+    throw new ConfigurationError(
+      'aws-region',
+      `${region} differs from the region of prometheus-url (${urlRegion}); AWS would refuse the signature`,
+      urlRegion,
+    );
+  }
+  return roleArn === undefined ? { region } : { region, roleArn };
 }
 
 /** A setting every run needs. Settings with a default always have a value by now. */

@@ -1,3 +1,4 @@
+import { AWS_REGION_EXAMPLE, AWS_ROLE_ARN_EXAMPLE, parseAwsRegion, parseAwsRoleArn } from './aws-values.js';
 import { CLUSTER_FIELDS } from './cluster-fields.js';
 import { type ConfigField, durationAtLeast, field, workflowExpression } from './config-field.js';
 import { parseConfidence } from './confidence.js';
@@ -87,6 +88,28 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
     file: 'prometheus.auth.headers',
     description: 'Extra request headers, one `Name: value` per line (e.g. X-Scope-OrgID for Mimir).',
     parse: parseHeaders,
+  }),
+  field({
+    setting: 'prometheusAuth',
+    input: 'prometheus-auth',
+    file: 'prometheus.auth.type',
+    description:
+      'sigv4 signs every request with AWS Signature V4 (service aps), for Amazon Managed Service for Prometheus, with the AWS credentials in the runner environment (e.g. from aws-actions/configure-aws-credentials). Needs aws-region. Default: no signing.',
+    parse: (value, at) => parseChoice(value, at, ['sigv4']),
+  }),
+  field({
+    setting: 'awsRegion',
+    input: 'aws-region',
+    file: 'prometheus.auth.sigv4.region',
+    description: `AWS region of the Amazon Managed Service for Prometheus workspace, e.g. ${AWS_REGION_EXAMPLE} (with prometheus-auth sigv4).`,
+    parse: parseAwsRegion,
+  }),
+  field({
+    setting: 'awsRoleArn',
+    input: 'aws-role-arn',
+    file: 'prometheus.auth.sigv4.roleArn',
+    description: `IAM role to assume with the runner's AWS credentials before signing, e.g. ${AWS_ROLE_ARN_EXAMPLE} (with prometheus-auth sigv4). Default: sign with the runner's credentials as they are.`,
+    parse: parseAwsRoleArn,
   }),
   field({
     setting: 'prometheusCa',

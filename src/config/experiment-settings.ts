@@ -19,6 +19,9 @@ export interface ExperimentSettings extends ClusterSettings, TrafficSettings {
   readonly prometheusUsername?: string;
   readonly prometheusPassword?: string;
   readonly prometheusHeaders?: Readonly<Record<string, string>>;
+  readonly prometheusAuth?: 'sigv4';
+  readonly awsRegion?: string;
+  readonly awsRoleArn?: string;
   /** PEM text. */
   readonly prometheusCa?: string;
   readonly prometheusInsecureSkipTlsVerify?: boolean;

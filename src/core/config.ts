@@ -10,6 +10,14 @@ export interface PrometheusAuth {
   readonly basic?: { readonly username: string; readonly password: string };
   /** Extra request headers, e.g. `X-Scope-OrgID` for Mimir/Cortex. */
   readonly headers: Readonly<Record<string, string>>;
+  /** AWS Signature V4 on every request (Amazon Managed Service for Prometheus), with the runner's AWS credentials. */
+  readonly sigv4?: PrometheusSigV4;
+}
+
+export interface PrometheusSigV4 {
+  readonly region: string;
+  /** A role to assume with the runner's credentials before signing. */
+  readonly roleArn?: string;
 }
 
 export interface PrometheusTls {

@@ -4,6 +4,7 @@ import { rootCertificates } from 'node:tls';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { PrometheusConfig } from '../core/config.js';
 import { ConfigurationError } from '../core/configuration-error.js';
+import { awsCredentialSecrets } from '../secrets.js';
 import { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF } from './backoff.js';
 import {
   type BucketCounts,
@@ -13,6 +14,7 @@ import {
   readInstantValue,
 } from './prometheus-response.js';
 import type { PromqlQuery } from './prometheus-templates.js';
+import type { SigV4Signer } from './sigv4-signer.js';
 
 export type PrometheusConnection = Pick<PrometheusConfig, 'url' | 'auth' | 'tls' | 'timeoutMs' | 'attempts'>;
 
@@ -24,6 +26,8 @@ export interface PrometheusClientOptions {
   readonly backoff?: BackoffPolicy;
   /** Receives a line per retry. Lines never contain credentials. */
   readonly log?: (line: string) => void;
+  /** Masks a credential obtained at run time (AWS credentials for SigV4) before anything could print it. */
+  readonly mask?: (secret: string) => void;
 }
 
 type Unavailable = { readonly status: 'unavailable'; readonly reason: string };
@@ -49,6 +53,8 @@ export class PrometheusClient {
   private readonly random: () => number;
   private readonly backoff: BackoffPolicy;
   private readonly log: (line: string) => void;
+  private readonly mask: (secret: string) => void;
+  private signer?: Promise<SigV4Signer>;
 
   constructor(
     private readonly connection: PrometheusConnection,
@@ -70,6 +76,7 @@ export class PrometheusClient {
     this.random = options.random ?? Math.random;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.log = options.log ?? (() => {});
+    this.mask = options.mask ?? (() => {});
   }
 
   /**
@@ -131,18 +138,46 @@ export class PrometheusClient {
       query: query.promql,
       time: (timeMs / 1000).toFixed(3),
       timeout: String(this.connection.timeoutMs / 1000),
+      // VictoriaMetrics evaluates a query within -search.latencyOffset (30 s) of its clock 30 s in the past,
+      // so the newest data of a window would be missing, unless asked not to; other backends ignore the arg.
+      nocache: '1',
     });
+    const body = form.toString();
+    let headers: Record<string, string>;
+    try {
+      headers = await this.requestHeaders(body);
+    } catch (error) {
+      if (error instanceof ConfigurationError) throw error;
+      return {
+        retry: `no AWS credentials to sign with (${error instanceof Error ? error.message : String(error)})`,
+      };
+    }
     let response: AxiosResponse<string>;
     try {
-      response = await this.http.post(this.queryUrl, form.toString(), {
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        ...(signal ? { signal } : {}),
-      });
+      response = await this.http.post(this.queryUrl, body, { headers, ...(signal ? { signal } : {}) });
     } catch (error) {
       if (signal?.aborted) return { done: aborted(signal) };
       return { retry: this.transportProblem(error) };
     }
     return this.interpret(response, query, read);
+  }
+
+  /** The per-request headers; with SigV4, signed (the AWS code is loaded only then). */
+  private async requestHeaders(body: string): Promise<Record<string, string>> {
+    const headers = { ...this.connection.auth.headers, 'Content-Type': 'application/x-www-form-urlencoded' };
+    const { sigv4 } = this.connection.auth;
+    if (sigv4 === undefined) return headers;
+    this.signer ??= import('./sigv4-signer.js').then(
+      ({ MANAGED_PROMETHEUS_SERVICE, runnerCredentials, SigV4Signer }) =>
+        new SigV4Signer({
+          region: sigv4.region,
+          service: MANAGED_PROMETHEUS_SERVICE,
+          credentials: runnerCredentials(sigv4, (credentials) => {
+            for (const secret of awsCredentialSecrets(credentials)) this.mask(secret);
+          }),
+        }),
+    );
+    return (await this.signer).sign({ method: 'POST', url: this.queryUrl, headers, body });
   }
 
   private transportProblem(error: unknown): string {
@@ -188,6 +223,14 @@ export class PrometheusClient {
       return { done: { status: 'no-data', reason: `Prometheus could not evaluate the query (${problem})` } };
     }
     if (status === 401 || status === 403) {
+      if (this.connection.auth.sigv4 !== undefined) {
+        throw new ConfigurationError(
+          'prometheus-auth',
+          `${this.endpoint} refused the SigV4-signed request (${problem}); the region must be the workspace's, ` +
+            'and the credentials (or aws-role-arn) need permission aps:QueryMetrics',
+          '{"Effect": "Allow", "Action": "aps:QueryMetrics", "Resource": "arn:aws:aps:us-east-1:123456789012:workspace/ws-…"}',
+        );
+      }
       throw new ConfigurationError(
         'prometheus.auth',
         `${this.endpoint} refused the credentials (${problem})`,

@@ -42,6 +42,9 @@ describe('action inputs', () => {
         'prometheus-username',
         'prometheus-password',
         'prometheus-headers',
+        'prometheus-auth',
+        'aws-region',
+        'aws-role-arn',
         'prometheus-ca',
         'prometheus-insecure-skip-tls-verify',
         'prometheus-timeout',
@@ -254,6 +257,32 @@ describe('buildConfig from inputs only', () => {
     expect(config.reporting).toEqual({ comment: 'never', onInconclusive: 'pass', githubToken: 'ghs_x' });
   });
 
+  it('signs with SigV4 for Amazon Managed Service for Prometheus, with or without a role to assume', () => {
+    const amp = {
+      ...MINIMAL,
+      'prometheus-url': 'https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1',
+      'prometheus-auth': 'SigV4',
+      'aws-region': 'eu-west-1',
+    };
+    expect(build(amp).prometheus?.auth.sigv4).toEqual({ region: 'eu-west-1' });
+    const role = 'arn:aws:iam::123456789012:role/ci/shadowgate-amp-query';
+    expect(build({ ...amp, 'aws-role-arn': role }).prometheus?.auth.sigv4).toEqual({
+      region: 'eu-west-1',
+      roleArn: role,
+    });
+  });
+
+  it("suggests the workspace URL's region when aws-region is missing", () => {
+    const error = errorOf(() =>
+      build({
+        ...MINIMAL,
+        'prometheus-url': 'https://aps-workspaces.ap-southeast-2.amazonaws.com/workspaces/ws-1',
+        'prometheus-auth': 'sigv4',
+      }),
+    );
+    expect(error.message).toMatch(/\n {2}Example: ap-southeast-2$/);
+  });
+
   it('takes prometheus-ca as PEM text too', () => {
     expect(build({ ...MINIMAL, 'prometheus-ca': CA_PEM }).prometheus?.tls.caBundle).toBe(CA_PEM);
   });
@@ -376,6 +405,29 @@ describe('buildConfig validation', () => {
     [{ 'prometheus-url': 'prometheus:9090' }, 'prometheus-url', /not an http\(s\) URL/],
     [{ 'prometheus-url': 'http://u:p@prom:9090' }, 'prometheus-url', /credentials in the URL/],
     [{ 'prometheus-headers': 'X-Scope-OrgID team-a' }, 'prometheus-headers', /Name: value/],
+    [{ 'prometheus-auth': 'sigv4' }, 'aws-region', /sigv4 needs the region/],
+    [{ 'prometheus-auth': 'aws' }, 'prometheus-auth', /is not one of sigv4/],
+    [{ 'prometheus-auth': 'sigv4', 'aws-region': 'US East' }, 'aws-region', /not an AWS region/],
+    [
+      { 'prometheus-auth': 'sigv4', 'aws-region': 'us-east-1', 'aws-role-arn': 'shadowgate-role' },
+      'aws-role-arn',
+      /not the ARN of an IAM role/,
+    ],
+    [{ 'aws-region': 'us-east-1' }, 'aws-region', /set prometheus-auth: sigv4 as well/],
+    [
+      { 'prometheus-auth': 'sigv4', 'aws-region': 'us-east-1', 'prometheus-token': 't' },
+      'prometheus-auth',
+      /cannot be combined with prometheus-token/,
+    ],
+    [
+      {
+        'prometheus-auth': 'sigv4',
+        'aws-region': 'us-east-1',
+        'prometheus-url': 'https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1',
+      },
+      'aws-region',
+      /differs from the region of prometheus-url \(eu-west-1\)/,
+    ],
     [{ 'prometheus-headers': 'Bad Name: x' }, 'prometheus-headers', /not a valid header name/],
     [{ 'prometheus-ca': 'missing.pem' }, 'prometheus-ca', /cannot read missing\.pem/],
     [{ 'prometheus-ca': '-----BEGIN CERTIFICATE-----' }, 'prometheus-ca', /expected PEM text/],

@@ -54,6 +54,19 @@ describe('parseExperimentFile: Shadowgate format', () => {
     expect(settings.prometheusUrl).toBe('https://mimir.example.com/prometheus');
   });
 
+  it('reads SigV4 signing for Amazon Managed Service for Prometheus', () => {
+    const { settings } = parseExperimentFile(
+      `${HEADER}prometheus:\n  url: https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1\n` +
+        '  auth:\n    type: sigv4\n    sigv4: {region: us-east-1, roleArn: "arn:aws:iam::123456789012:role/amp"}\n',
+      NO_FILES,
+    );
+    expect(settings).toMatchObject({
+      prometheusAuth: 'sigv4',
+      awsRegion: 'us-east-1',
+      awsRoleArn: 'arn:aws:iam::123456789012:role/amp',
+    });
+  });
+
   it('turns an unreadable caFile into a ConfigurationError naming the field', () => {
     const error = errorOf(() => parseExperimentFile(fixture('experiment-custom.yaml'), NO_FILES));
     expect(error.input).toBe('experiment: prometheus.tls.caFile');

@@ -55,6 +55,7 @@ describe('PrometheusClient', () => {
       query: query.promql,
       time: '1700000000.123',
       timeout: '2',
+      nocache: '1',
     });
   });
 
