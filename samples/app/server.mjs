@@ -13,12 +13,16 @@
 //
 // --name      names the instance in its answers and, in `GET /metrics`, is its `destination_workload`;
 // --namespace its `destination_workload_namespace` (default: default).
+// --in-pod    as a Kubernetes pod (the test cluster's app image): --name is the Deployment's name, read from the
+//             pod name in HOSTNAME (`<deployment>-<hash>-<id>`, as Istio names destination_workload), and
+//             --namespace the pod's, from its ServiceAccount volume.
 //
 // Every path answers the same way, except `GET /healthz` (200 at once, not counted), `GET /__stats`
 // (what this instance received: requests by method, errors answered) and `GET /metrics` (not counted): the
 // request metrics an Istio sidecar would report for this workload (`istio_requests_total` and
 // `istio_request_duration_milliseconds`, reporter="destination", by response_code), so a Prometheus can judge it
 // as it would a pod in the mesh.
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -33,8 +37,18 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     name: { type: 'string', default: 'app' },
     namespace: { type: 'string', default: 'default' },
+    'in-pod': { type: 'boolean', default: false },
   },
 });
+
+if (values['in-pod']) {
+  values.name = (process.env.HOSTNAME ?? values.name).replace(/-[a-z0-9]+-[a-z0-9]+$/, '');
+  try {
+    values.namespace = readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim();
+  } catch {
+    // No ServiceAccount volume (automountServiceAccountToken: false): keep --namespace.
+  }
+}
 
 /** `10:0.5,50:0.5` → cumulative table [{ms, upTo}]. */
 function parseMixture(text) {
