@@ -45,6 +45,16 @@ export interface PrometheusServerOptions {
   readonly binary: PrometheusBinary;
   /** `host:port` of each target, scraped every second as job `exporter` (until `setTargets`). */
   readonly targets: readonly string[];
+  /** Also scrape, as job `pods`, every container port named `http` of the pods this API server runs. */
+  readonly kubernetesPods?: KubernetesDiscovery;
+}
+
+/** How Prometheus reaches an API server to discover pods, as a client certificate's files. */
+export interface KubernetesDiscovery {
+  readonly apiServer: string;
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
 }
 
 const running = new Set<ChildProcess>();
@@ -72,6 +82,7 @@ export async function startPrometheus(options: PrometheusServerOptions): Promise
     '    file_sd_configs:',
     '      - files: [targets.json]',
     '        refresh_interval: 1s',
+    ...(options.kubernetesPods ? podsJob(options.kubernetesPods) : []),
   ].join('\n');
   await writeFile(join(dir, 'prometheus.yml'), `${config}\n`);
   const setTargets = async (next: readonly string[]) => {
@@ -131,6 +142,24 @@ export async function startPrometheus(options: PrometheusServerOptions): Promise
     throw new Error(`${(error as Error).message}\n--- prometheus output ---\n${output}`);
   }
   return server;
+}
+
+/** Pods found through the API server (as Istio's Prometheus finds the sidecars), at their pod IP. */
+function podsJob(discovery: KubernetesDiscovery): string[] {
+  return [
+    '  - job_name: pods',
+    '    kubernetes_sd_configs:',
+    '      - role: pod',
+    `        api_server: ${discovery.apiServer}`,
+    '        tls_config:',
+    `          ca_file: ${discovery.caFile}`,
+    `          cert_file: ${discovery.certFile}`,
+    `          key_file: ${discovery.keyFile}`,
+    '    relabel_configs:',
+    '      - source_labels: [__meta_kubernetes_pod_container_port_name]',
+    '        regex: http',
+    '        action: keep',
+  ];
 }
 
 async function waitUntil(what: string, exited: Promise<void>, check: () => Promise<boolean>): Promise<void> {

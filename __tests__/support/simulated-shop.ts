@@ -11,7 +11,7 @@ import { createKubeApi } from '../../src/cluster/kube-client.js';
 import { clusterState, type Kind, managedObjects, NAMESPACE, PR, SERVICE } from './checkout-cluster.js';
 import { type FakeGitHub, startFakeGitHub } from './fake-github-server.js';
 import { type KubeTestEnv, startKubeTestEnv } from './kube-test-env.js';
-import { type ActionRun, runBundledAction } from './run-bundled-action.js';
+import { type ShopRuns, shopRuns } from './shop-runs.js';
 import { type AppProfile, SimulatedDataPlane, type SimulatedRouter } from './simulated-data-plane.js';
 
 // The sample's names, which the checkout cluster uses too.
@@ -94,20 +94,14 @@ export function liveImage(sample: ShopSample = ISTIO_DEPLOYMENT): string {
   return live?.spec?.template?.spec?.containers?.[0]?.image ?? '';
 }
 
-export interface SimulatedShop {
+export interface SimulatedShop extends ShopRuns {
   readonly env: KubeTestEnv;
   readonly admin: KubeApi;
   readonly plane: SimulatedDataPlane;
   readonly github: FakeGitHub;
   readonly sample: ShopSample;
-  /** The action's inputs for a run that deploys `image` as `<service>-<suffix>`, with the sample's target and router. */
-  inputs(suffix: string, image: string, extra?: Record<string, string>): Record<string, string>;
-  /** One main step run of the bundled action, as a new workflow run on pull request #21. */
-  run(inputs: Record<string, string>): Promise<ActionRun>;
   clusterState(): Promise<Record<string, unknown>>;
   managedObjects(): Promise<string[]>;
-  /** The sticky comment on the pull request; throws unless there is exactly one comment. */
-  prComment(): string;
   stop(): Promise<void>;
 }
 
@@ -149,52 +143,21 @@ export async function startSimulatedShop(options: {
     stops.push(() => plane.stop());
     const github = await startFakeGitHub();
     stops.push(() => github.close());
-    let runNumber = 7000;
     return {
       env,
       admin,
       plane,
       github,
       sample,
-      inputs: (suffix, image, extra = {}) => ({
-        name: 'checkout-gate',
-        namespace: sample.namespace,
-        service: sample.service,
-        'prometheus-url': plane.prometheus.url,
-        'metric-template': 'istio',
-        objectives: 'p95-latency < 100ms\np95-latency <= live + 50%\nerror-rate < 5%',
-        interval: '3s',
-        iterations: '3',
-        'min-requests': '20',
-        'github-token': 'ghs_simulatedDataPlane0123456789',
-        comment: 'always',
+      ...shopRuns({
+        sample,
+        prometheusUrl: plane.prometheus.url,
         kubeconfig: env.adminKubeconfig,
-        target: sample.target,
-        image,
-        'revision-suffix': suffix,
-        ...(sample.router.kind === 'istio'
-          ? { router: 'istio', 'virtual-service': sample.router.virtualService }
-          : { router: 'gateway-api', 'http-route': sample.router.httpRoute }),
-        'ready-timeout': '60s',
-        ...extra,
+        github,
+        firstRunNumber: 7000,
       }),
-      run: (inputs) => {
-        runNumber++;
-        return runBundledAction({
-          inputs,
-          event: PR,
-          apiUrl: github.url,
-          env: { GITHUB_RUN_ID: String(runNumber) },
-        });
-      },
       clusterState: () => clusterState(admin, sample.namespace, sample.extraKinds),
       managedObjects: () => managedObjects(admin, sample.namespace, sample.extraKinds),
-      prComment: () => {
-        const comments = github.comments.filter((comment) => comment.issueNumber === PR.number);
-        if (comments.length !== 1)
-          throw new Error(`expected one comment on #${PR.number}, found ${comments.length}`);
-        return comments[0]?.body ?? '';
-      },
       stop,
     };
   } catch (error) {

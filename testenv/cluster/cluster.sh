@@ -55,7 +55,7 @@ cluster_pids() {
   if [[ -f "$run/pids" ]]; then
     while read -r pid name; do
       # A pid may be reused after a crash: only what still runs our binary counts.
-      [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$name" && pids+=("$pid")
+      [[ "$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")" == *"$name"* ]] && pids+=("$pid")
     done <"$run/pids"
   fi
   for pid in $(pgrep -f "containerd-shim.*-address $run/containerd.sock" || true); do pids+=("$pid"); done
@@ -116,6 +116,8 @@ remove_cgroups() {
 }
 
 stop_cluster() {
+  # The watchdog, unless it is the one stopping the cluster.
+  if [[ -f "$run/watchdog" && "$(cat "$run/watchdog")" != "$PPID" ]]; then kill "$(cat "$run/watchdog")" 2>/dev/null || true; fi
   stop_processes
   # Deepest first: the containers' rootfs and the netns under the state dir, the kubelet's volumes under its root.
   { findmnt -rn -o TARGET | grep -E "^($run|$lib)(/|$)" || true; } | sort -r | while read -r target; do
@@ -430,6 +432,7 @@ EOF
 start_watchdog() { # stops the cluster once the owner is gone, unless a stop came first (the pid file is gone)
   setsid bash -c 'while kill -0 "$1" 2>/dev/null && [ -f "$2/owner" ]; do sleep 1; done; [ -f "$2/owner" ] && "$3" stop' \
     shadowgate-cluster-watchdog "$1" "$run" "$here/cluster.sh" >/dev/null 2>&1 </dev/null 9>&- &
+  echo "$!" >"$run/watchdog"
 }
 
 start_cluster() {

@@ -1,0 +1,65 @@
+// What a shop test (simulated-shop.ts on the simulated data plane, real-shop.ts on the real cluster) runs: the
+// bundled action's inputs for a sample, one step run per workflow run on pull request #21, and the sticky comment
+// the fake GitHub API received.
+import { PR } from './checkout-cluster.js';
+import type { FakeGitHub } from './fake-github-server.js';
+import { type ActionRun, runBundledAction } from './run-bundled-action.js';
+import type { ShopSample } from './simulated-shop.js';
+
+export interface ShopRuns {
+  /** The action's inputs for a run that deploys `image` as `<service>-<suffix>`, with the sample's target and router. */
+  inputs(suffix: string, image: string, extra?: Record<string, string>): Record<string, string>;
+  /** One main step run of the bundled action, as a new workflow run on pull request #21. */
+  run(inputs: Record<string, string>): Promise<ActionRun>;
+  /** The sticky comment on the pull request; throws unless there is exactly one comment. */
+  prComment(): string;
+}
+
+export function shopRuns(options: {
+  sample: ShopSample;
+  prometheusUrl: string;
+  kubeconfig: string;
+  github: FakeGitHub;
+  firstRunNumber: number;
+}): ShopRuns {
+  const { sample, github } = options;
+  let runNumber = options.firstRunNumber;
+  return {
+    inputs: (suffix, image, extra = {}) => ({
+      name: 'checkout-gate',
+      namespace: sample.namespace,
+      service: sample.service,
+      'prometheus-url': options.prometheusUrl,
+      'metric-template': 'istio',
+      objectives: 'p95-latency < 100ms\np95-latency <= live + 50%\nerror-rate < 5%',
+      interval: '3s',
+      iterations: '3',
+      'min-requests': '20',
+      'github-token': 'ghs_simulatedDataPlane0123456789',
+      comment: 'always',
+      kubeconfig: options.kubeconfig,
+      target: sample.target,
+      image,
+      'revision-suffix': suffix,
+      ...(sample.router.kind === 'istio'
+        ? { router: 'istio', 'virtual-service': sample.router.virtualService }
+        : { router: 'gateway-api', 'http-route': sample.router.httpRoute }),
+      'ready-timeout': '60s',
+      ...extra,
+    }),
+    run: (inputs) => {
+      runNumber++;
+      return runBundledAction({
+        inputs,
+        event: PR,
+        apiUrl: github.url,
+        env: { GITHUB_RUN_ID: String(runNumber) },
+      });
+    },
+    prComment: () => {
+      const comments = github.comments.filter((comment) => comment.issueNumber === PR.number);
+      if (comments.length !== 1) throw new Error(`expected one comment on #${PR.number}, found ${comments.length}`);
+      return comments[0]?.body ?? '';
+    },
+  };
+}
