@@ -6,7 +6,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
-const SYSCTLS = ['net/ipv4/ip_forward', 'net/bridge/bridge-nf-call-iptables', 'net/ipv4/conf/all/route_localnet'];
+const SYSCTLS = [
+  'net/ipv4/ip_forward',
+  'net/bridge/bridge-nf-call-iptables',
+  'net/ipv4/conf/all/route_localnet',
+];
 const PATHS = ['/certs', '/var/lib/cni', '/var/log/containers', '/var/log/pods', '/run/shadowgate-cluster'];
 const OURS = ['shadowgate-cluster', '/shadowgate/testenv/cluster-'];
 
@@ -17,7 +21,8 @@ export async function hostFootprint(): Promise<string[]> {
       const { stdout } = await execFileAsync(save, ['-t', table]).catch(() => ({ stdout: '' }));
       for (const line of stdout.split('\n')) {
         // Comments carry dates; chain lines carry packet counters.
-        if (line && !line.startsWith('#')) lines.push(`${save} ${table} ${line.replace(/ \[\d+:\d+\]$/, '')}`);
+        if (line && !line.startsWith('#'))
+          lines.push(`${save} ${table} ${line.replace(/ \[\d+:\d+\]$/, '')}`);
       }
     }
   }

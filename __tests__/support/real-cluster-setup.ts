@@ -32,6 +32,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   return async () => {
     await stopRealCluster();
     const left = footprintDiff(before, await hostFootprint());
-    if (left.length > 0) throw new Error(`Stopping the real cluster left the host changed:\n${left.join('\n')}`);
+    if (left.length > 0)
+      throw new Error(`Stopping the real cluster left the host changed:\n${left.join('\n')}`);
   };
 }

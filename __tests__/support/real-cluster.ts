@@ -109,10 +109,7 @@ export function realCluster(info: RealClusterInfo): RealCluster {
   const admin = new k8s.KubeConfig();
   admin.loadFromString(info.adminKubeconfig);
   const core = admin.makeApiClient(k8s.CoreV1Api);
-  const caPem = Buffer.from(
-    admin.getCurrentCluster()?.caData ?? '',
-    'base64',
-  ).toString('utf8');
+  const caPem = Buffer.from(admin.getCurrentCluster()?.caData ?? '', 'base64').toString('utf8');
   return {
     ...info,
     admin,

@@ -82,7 +82,8 @@ export async function startRealShop(options: {
     }
     // Debian's 2.42 is built without Kubernetes service discovery.
     const binary = prometheusBinaries().find((candidate) => !candidate.path.startsWith('/usr/'));
-    if (!binary || !existsSync(binary.path)) throw new Error('No Prometheus 3 binary: run testenv/provision.sh');
+    if (!binary || !existsSync(binary.path))
+      throw new Error('No Prometheus 3 binary: run testenv/provision.sh');
     const prometheus = await startPrometheus({ binary, targets: [], kubernetesPods: cluster.discovery });
     stops.push(() => prometheus.stop());
     const github = await startFakeGitHub();

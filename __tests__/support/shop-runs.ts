@@ -58,7 +58,8 @@ export function shopRuns(options: {
     },
     prComment: () => {
       const comments = github.comments.filter((comment) => comment.issueNumber === PR.number);
-      if (comments.length !== 1) throw new Error(`expected one comment on #${PR.number}, found ${comments.length}`);
+      if (comments.length !== 1)
+        throw new Error(`expected one comment on #${PR.number}, found ${comments.length}`);
       return comments[0]?.body ?? '';
     },
   };

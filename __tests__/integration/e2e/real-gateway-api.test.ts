@@ -46,7 +46,9 @@ describe('the bundled action on the real cluster with router gateway-api (target
     const before = await shop.clusterState();
     // 50.5 % is written as a RequestMirror `fraction` (percent takes whole numbers only).
     const mirrored = shop.watchMirror('app=checkout-regressed', 'app=checkout');
-    const result = await shop.run(shop.inputs('regressed', APP_IMAGES.regressed, { 'mirror-percent': '50.5' }));
+    const result = await shop.run(
+      shop.inputs('regressed', APP_IMAGES.regressed, { 'mirror-percent': '50.5' }),
+    );
     const share = await mirrored();
     expect(result.exitCode, output(result)).toBe(1);
     expect(result.outputs.verdict).toBe('fail');
