@@ -15,7 +15,7 @@ import { type FakeGitHub, startFakeGitHub } from './fake-github-server.js';
 import { type PrometheusServer, prometheusBinaries, startPrometheus } from './prometheus-server.js';
 import { APP_IMAGES, type RealCluster, until } from './real-cluster.js';
 import { type ShopRuns, shopRuns } from './shop-runs.js';
-import { type ShopSample, sampleObjects } from './simulated-shop.js';
+import { type ShopSample, sampleObjects } from './shop-samples.js';
 
 /** samples/app's port in the cluster's images, and its health path (any other path is a counted request). */
 const APP_PORT = 8080;

@@ -4,7 +4,7 @@
 import { PR } from './checkout-cluster.js';
 import type { FakeGitHub } from './fake-github-server.js';
 import { type ActionRun, runBundledAction } from './run-bundled-action.js';
-import type { ShopSample } from './simulated-shop.js';
+import type { ShopSample } from './shop-samples.js';
 
 export interface ShopRuns {
   /** The action's inputs for a run that deploys `image` as `<service>-<suffix>`, with the sample's target and router. */

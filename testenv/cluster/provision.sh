@@ -133,7 +133,7 @@ else
   # image <tag> <layer digest> <entrypoint json> <cmd json>: a config beside the layer, and its manifest entry.
   image() {
     local config
-    config="{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"PATH=/usr/local/bin:/usr/bin:/bin\"],\"Entrypoint\":[$3],\"Cmd\":[$4],\"WorkingDir\":\"/\"},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:$2\"]}}"
+    config="{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"PATH=/usr/local/bin:/usr/bin:/bin\",\"PORT=8080\"],\"Entrypoint\":[$3],\"Cmd\":[$4],\"WorkingDir\":\"/\"},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:$2\"]}}"
     local digest
     digest="$(printf '%s' "$config" | sha256sum | cut -d' ' -f1)"
     printf '%s' "$config" >"$work/out/$digest.json"
@@ -157,7 +157,8 @@ else
   done
   digest="$(layer "$work/app" "$work/app.tar")"
   mkdir -p "$work/out/$digest" && mv "$work/app.tar" "$work/out/$digest/layer.tar"
-  entrypoint="$(json_strings /usr/local/bin/node /app/server.mjs --in-pod --host 0.0.0.0 --port 8080)"
+  # The port from $PORT (8080 in the image), so a pod's env can move it away from its probes.
+  entrypoint="$(json_strings /usr/local/bin/node /app/server.mjs --in-pod --host 0.0.0.0)"
   while IFS=$'\t' read -r tag flags; do
     [[ -z "$tag" || "$tag" == \#* ]] && continue
     # shellcheck disable=SC2086 # the flags are words

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { output } from '../../support/checkout-cluster.js';
 import { APP_IMAGES } from '../../support/real-cluster.js';
 import { type RealShop, startRealShop } from '../../support/real-shop.js';
-import { GATEWAY_API } from '../../support/simulated-shop.js';
+import { GATEWAY_API } from '../../support/shop-samples.js';
 import { suiteCluster } from '../../support/suite-cluster.js';
 
 let shop: RealShop;
