@@ -229,7 +229,7 @@ describe('deploy', () => {
   it('names the deployment input when the live Deployment does not exist', async () => {
     const target = new DeploymentTarget(context(), config('x1', { deployment: 'payments' }));
     await expect(target.deploy(journal)).rejects.toThrow(
-      'Invalid deployment: there is no Deployment "payments" in namespace "shop" to copy the dark version from',
+      'Invalid deployment: there is no Deployment "payments" in namespace "deployment-target" to copy the dark version from',
     );
     expect(journal.changes).toEqual([]);
   });
@@ -286,7 +286,7 @@ describe('permissions', () => {
 
     expect(failure).toBeInstanceOf(ClusterError);
     expect((failure as ClusterError).message).toMatch(
-      /^cannot create services "checkout-norbac" in namespace "shop": forbidden \(.*cannot create resource "services"/,
+      /^cannot create services "checkout-norbac" in namespace "deployment-target": forbidden \(.*cannot create resource "services"/,
     );
     await cleanUp();
   });
