@@ -34,7 +34,7 @@ export interface RealClusterInfo {
 /** Images of samples/app that the cluster's containerd holds (testenv/cluster/images.tsv), by behaviour. */
 export const APP_IMAGES = appImages();
 
-function appImages(): Readonly<Record<'healthy' | 'regressed' | 'crashes', string>> {
+function appImages(): Readonly<Record<'healthy' | 'healthy-2' | 'regressed' | 'crashes', string>> {
   const tags = readFileSync(`${repoRoot}testenv/cluster/images.tsv`, 'utf8')
     .split('\n')
     .filter((line) => line && !line.startsWith('#'))
@@ -44,7 +44,12 @@ function appImages(): Readonly<Record<'healthy' | 'regressed' | 'crashes', strin
     if (!tag) throw new Error(`testenv/cluster/images.tsv has no image for ${behaviour}`);
     return tag;
   };
-  return { healthy: find('healthy'), regressed: find('regressed'), crashes: find('crashes') };
+  return {
+    healthy: find('healthy'),
+    'healthy-2': find('healthy-2'),
+    regressed: find('regressed'),
+    crashes: find('crashes'),
+  };
 }
 
 /** Why this host cannot run the cluster, or undefined when it can. */

@@ -1,6 +1,7 @@
 // What a shop test (simulated-shop.ts on the simulated data plane, real-shop.ts on the real cluster) runs: the
 // bundled action's inputs for a sample, one step run per workflow run on pull request #21, and the sticky comment
 // the fake GitHub API received.
+import type { ChildProcess } from 'node:child_process';
 import { PR } from './checkout-cluster.js';
 import type { FakeGitHub } from './fake-github-server.js';
 import { type ActionRun, runBundledAction } from './run-bundled-action.js';
@@ -9,8 +10,14 @@ import type { ShopSample } from './shop-samples.js';
 export interface ShopRuns {
   /** The action's inputs for a run that deploys `image` as `<service>-<suffix>`, with the sample's target and router. */
   inputs(suffix: string, image: string, extra?: Record<string, string>): Record<string, string>;
-  /** One main step run of the bundled action, as a new workflow run on pull request #21. */
-  run(inputs: Record<string, string>): Promise<ActionRun>;
+  /**
+   * One main step run of the bundled action, as a new workflow run on pull request #21; with `state`, the post
+   * step of the last one.
+   */
+  run(
+    inputs: Record<string, string>,
+    options?: { state?: Record<string, string>; onSpawn?: (child: ChildProcess) => void },
+  ): Promise<ActionRun>;
   /** The sticky comment on the pull request; throws unless there is exactly one comment. */
   prComment(): string;
 }
@@ -47,13 +54,14 @@ export function shopRuns(options: {
       'ready-timeout': '60s',
       ...extra,
     }),
-    run: (inputs) => {
-      runNumber++;
+    run: (inputs, runOptions = {}) => {
+      if (!runOptions.state) runNumber++;
       return runBundledAction({
         inputs,
         event: PR,
         apiUrl: github.url,
         env: { GITHUB_RUN_ID: String(runNumber) },
+        ...runOptions,
       });
     },
     prComment: () => {

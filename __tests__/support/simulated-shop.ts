@@ -9,8 +9,8 @@ import { clusterState, managedObjects, NAMESPACE, PR, SERVICE } from './checkout
 import { type FakeGitHub, startFakeGitHub } from './fake-github-server.js';
 import { type KubeTestEnv, startKubeTestEnv } from './kube-test-env.js';
 import { type ShopRuns, shopRuns } from './shop-runs.js';
-import { type AppProfile, SimulatedDataPlane } from './simulated-data-plane.js';
 import { ISTIO_DEPLOYMENT, liveImage, type ShopSample, sampleObjects } from './shop-samples.js';
+import { type AppProfile, SimulatedDataPlane } from './simulated-data-plane.js';
 
 // The sample's names, which the checkout cluster uses too.
 export { NAMESPACE, PR, SERVICE };
