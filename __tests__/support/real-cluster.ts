@@ -15,6 +15,7 @@ import type { KubernetesDiscovery } from './prometheus-server.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const CLUSTER_SH = `${repoRoot}testenv/cluster/cluster.sh`;
+const INFO = '/run/shadowgate-cluster/info';
 const execFileAsync = promisify(execFile);
 
 /** What `cluster.sh start` reports: plain data, so the global setup can hand it to the test files. */
@@ -63,11 +64,14 @@ export function realClusterUnsupported(): string | undefined {
  * Ready. `owner` is the process whose death stops the cluster (the watchdog's cue).
  */
 export async function startRealCluster(owner = process.pid): Promise<RealClusterInfo> {
-  const { stdout } = await execFileAsync('bash', [CLUSTER_SH, 'start', '--owner', String(owner)], {
-    maxBuffer: 1 << 20,
-  });
+  await execFileAsync('bash', [CLUSTER_SH, 'start', '--owner', String(owner)], { maxBuffer: 1 << 20 });
+  return runningClusterInfo();
+}
+
+/** The cluster running now, as its last start wrote it down (a restart makes new certificates). */
+export function runningClusterInfo(): RealClusterInfo {
   const values = Object.fromEntries(
-    stdout
+    readFileSync(INFO, 'utf8')
       .split('\n')
       .filter((line) => line.includes('='))
       .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),

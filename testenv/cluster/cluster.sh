@@ -2,7 +2,7 @@
 # Starts and stops the real one-node cluster that provision.sh prepared. Needs root, as CI has.
 #
 #   cluster.sh start [--owner PID]   start it (after sweeping what a crashed run left); prints KEY=value lines:
-#                                    KUBECONFIG (admin), SERVER, GATEWAY_CLASS, LOG_DIR
+#                                    KUBECONFIG (admin), SERVER, GATEWAY_CLASS, LOG_DIR (also in $run/info)
 #   cluster.sh stop                  stop it and remove everything it made on the host; safe to repeat
 #   cluster.sh status                exit 0 while a cluster runs
 #
@@ -455,10 +455,13 @@ start_cluster() {
   start_watchdog "$owner"
   wait_for "node $node Ready" 90 node_ready
   log "cluster up in $((SECONDS - started))s"
-  echo "KUBECONFIG=$run/admin.kubeconfig"
-  echo "SERVER=https://127.0.0.1:$api_port"
-  echo "GATEWAY_CLASS=$gateway_class"
-  echo "LOG_DIR=$run/logs"
+  {
+    echo "KUBECONFIG=$run/admin.kubeconfig"
+    echo "SERVER=https://127.0.0.1:$api_port"
+    echo "GATEWAY_CLASS=$gateway_class"
+    echo "LOG_DIR=$run/logs"
+  } >"$run/info"
+  cat "$run/info"
 }
 
 # --- main -------------------------------------------------------------------------------------------------------
