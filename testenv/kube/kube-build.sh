@@ -30,10 +30,9 @@ kube_build() {
   else
     # With several packages, -o names a directory and each binary is named after its package's last element.
     (cd "$kube_dir" && CGO_ENABLED=0 go build -buildvcs=false -trimpath -ldflags="$ldflags" -o "$tmp/" "${packages[@]}")
+    for pair in "$@"; do mv -f "$tmp/$(basename "${pair#*=}")" "$tmp/${pair%%=*}"; done
   fi
-  for pair in "$@"; do
-    mv -f "$tmp/$(basename "${pair#*=}")" "$cache/bin/${pair%%=*}"
-  done
+  for name in "${names[@]}"; do mv -f "$tmp/$name" "$cache/bin/$name"; done
   rm -rf "$tmp"
   echo "$prefix: built ${names[*]} in $(( $(date +%s) - start ))s"
 }
