@@ -12,7 +12,7 @@ const SYSCTLS = [
   'net/ipv4/conf/all/route_localnet',
 ];
 const PATHS = ['/certs', '/var/lib/cni', '/var/log/containers', '/var/log/pods', '/run/shadowgate-cluster'];
-const OURS = ['shadowgate-cluster', '/shadowgate/testenv/cluster-'];
+const RUN_DIRS = ['/run/shadowgate-cluster', '/var/lib/shadowgate-cluster'];
 
 export async function hostFootprint(): Promise<string[]> {
   const lines: string[] = [];
@@ -47,9 +47,10 @@ export async function hostFootprint(): Promise<string[]> {
     } catch {
       continue; // exited meanwhile
     }
-    // The cluster's own processes name its directories; containers run in its pod cgroups. Other runs' etcd or
-    // kube-apiserver (kube-test-env.ts) are not the cluster's.
-    if (OURS.some((mark) => command.includes(mark)) || cgroups.includes(':/kubepods')) {
+    // Each of the cluster's processes names its run directories (configs, certificates, sockets, data); containers
+    // run in its pod cgroups. Other runs' etcd or kube-apiserver (kube-test-env.ts), or a build writing into the
+    // cluster's cache, are not the cluster's.
+    if (RUN_DIRS.some((dir) => command.includes(dir)) || cgroups.includes(':/kubepods')) {
       const binary = command.split('\0')[0] ?? '';
       lines.push(`process ${binary.slice(binary.lastIndexOf('/') + 1)}`);
     }
