@@ -53,6 +53,11 @@ function appImages(): Readonly<Record<'healthy' | 'healthy-2' | 'regressed' | 'c
   };
 }
 
+/** sh, sleep and curl of this machine: what the action's load Job (load-target job) needs. */
+export const CURL_IMAGE = 'shadowgate.test/curl:host';
+/** The node's address on the cluster's bridge, where pods reach the host (and the Gateways' Envoys). */
+export const NODE_IP = '10.244.0.1';
+
 /** Why this host cannot run the cluster, or undefined when it can. */
 export function realClusterUnsupported(): string | undefined {
   if (process.getuid?.() !== 0) return 'the real cluster needs root (containers, a bridge, iptables)';

