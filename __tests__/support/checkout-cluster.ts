@@ -5,6 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type * as k8s from '@kubernetes/client-node';
+import { ClusterError } from '../../src/cluster/cluster-error.js';
 import type { KubeApi } from '../../src/cluster/kube-api.js';
 import { createKubeApi } from '../../src/cluster/kube-client.js';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../../src/cluster/ownership.js';
@@ -219,7 +220,7 @@ export async function clusterState(
 ): Promise<Record<string, unknown>> {
   const state: Record<string, unknown> = {};
   for (const [apiVersion, kind] of [...KINDS, ...extraKinds]) {
-    for (const object of await admin.list(apiVersion, kind, namespace)) {
+    for (const object of await listServed(admin, apiVersion, kind, namespace)) {
       const { resourceVersion, generation, managedFields, ...metadata } = object.metadata ?? {};
       const { status, ...rest } = object as k8s.KubernetesObject & { status?: unknown };
       state[`${kind}/${metadata.name}`] = { ...rest, metadata };
@@ -236,10 +237,26 @@ export async function managedObjects(
 ): Promise<string[]> {
   const found: string[] = [];
   for (const [apiVersion, kind] of [...KINDS, ...extraKinds]) {
-    const objects = await admin.list(apiVersion, kind, namespace, `${MANAGED_BY_LABEL}=${MANAGED_BY}`);
+    const objects = await listServed(admin, apiVersion, kind, namespace, `${MANAGED_BY_LABEL}=${MANAGED_BY}`);
     found.push(...objects.map((object) => `${kind}/${object.metadata?.name}`));
   }
   return found;
+}
+
+/** The objects of a kind, none where the cluster does not serve it (the real cluster has no Istio). */
+async function listServed(
+  admin: KubeApi,
+  apiVersion: string,
+  kind: string,
+  namespace: string,
+  labelSelector?: string,
+): Promise<k8s.KubernetesObject[]> {
+  try {
+    return await admin.list(apiVersion, kind, namespace, labelSelector);
+  } catch (error) {
+    if (error instanceof ClusterError && error.reason === 'NotServed') return [];
+    throw error;
+  }
 }
 
 /** Sends `signal` to the step once `line` appears in its output, as the runner does on cancellation. */

@@ -128,7 +128,8 @@ export async function startKubeTestEnv(): Promise<KubeTestEnv> {
     return {
       adminKubeconfig,
       server,
-      mintKubeconfig: (namespace, access) => mint(admin, server, pki.caPem, namespace, access),
+      mintKubeconfig: (namespace, access) =>
+        mintServiceAccountKubeconfig(admin, server, pki.caPem, namespace, access),
       createNamespace: (namespace) => createNamespace(admin, namespace),
       startNode: async (name) => {
         const [kubeletPort = 0] = await freePorts(1);
@@ -412,7 +413,8 @@ async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
-function kubeconfig(
+/** Kubeconfig YAML for one user of the cluster at `server`, whose CA is `caPem`. */
+export function kubeconfig(
   server: string,
   caPem: string,
   user: string,
@@ -482,7 +484,11 @@ async function createNamespace(admin: k8s.KubeConfig, namespace: string): Promis
   await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'default' } } });
 }
 
-async function mint(
+/**
+ * Kubeconfig YAML for a new ServiceAccount in `namespace` (created if missing) whose only permissions come from a
+ * RoleBinding to a new Role with `access` rules, or to the existing Role `access.role`.
+ */
+export async function mintServiceAccountKubeconfig(
   admin: k8s.KubeConfig,
   server: string,
   caPem: string,

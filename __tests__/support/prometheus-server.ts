@@ -55,6 +55,16 @@ export interface PrometheusServerOptions {
   /** Labels that identify this Prometheus to Thanos (its sidecar requires some). */
   readonly externalLabels?: Readonly<Record<string, string>>;
   readonly remoteWrite?: readonly RemoteWrite[];
+  /** Also scrape, as job `pods`, every container port named `http` of the pods this API server runs. */
+  readonly kubernetesPods?: KubernetesDiscovery;
+}
+
+/** How Prometheus reaches an API server to discover pods, as a client certificate's files. */
+export interface KubernetesDiscovery {
+  readonly apiServer: string;
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
 }
 
 /** Starts Prometheus on a free 127.0.0.1 port with its own config and data, and waits for its first scrape. */
@@ -75,6 +85,7 @@ export async function startPrometheus(options: PrometheusServerOptions): Promise
     scrape_configs: [
       // File discovery, so targets can change while it runs (Prometheus watches the file).
       { job_name: 'exporter', file_sd_configs: [{ files: ['targets.json'], refresh_interval: '1s' }] },
+      ...(options.kubernetesPods ? [podsJob(options.kubernetesPods)] : []),
     ],
     remote_write: (options.remoteWrite ?? []).map(({ url, headers }) => ({
       url,
@@ -136,6 +147,23 @@ export async function scrapedTargets(
   const response = await fetch(`${url}/api/v1/query?${query}`, { headers });
   const body = (await response.json()) as { data?: { result?: { value: [number, string] }[] } };
   return Number(body.data?.result?.[0]?.value[1] ?? 0);
+}
+
+/** Pods found through the API server (as Istio's Prometheus finds the sidecars), at their pod IP. */
+function podsJob(discovery: KubernetesDiscovery) {
+  return {
+    job_name: 'pods',
+    kubernetes_sd_configs: [
+      {
+        role: 'pod',
+        api_server: discovery.apiServer,
+        tls_config: { ca_file: discovery.caFile, cert_file: discovery.certFile, key_file: discovery.keyFile },
+      },
+    ],
+    relabel_configs: [
+      { source_labels: ['__meta_kubernetes_pod_container_port_name'], regex: 'http', action: 'keep' },
+    ],
+  };
 }
 
 /** A port that was free a moment ago (the OS picks it; the small race is acceptable in tests). */

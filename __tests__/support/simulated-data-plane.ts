@@ -9,8 +9,7 @@
 //   (DeploymentStatusController), or Knative once the revision is (KnativeStatusController, which also makes the
 //   Revisions and their Services; this controller deletes those Services with their Revision, as the garbage
 //   collector would);
-// - the live route is the ingress: the VirtualService's (`mirror` + `mirrorPercentage`) or the HTTPRoute rule's
-//   serving the live Service (a `RequestMirror` filter with `percent` or `fraction`). With a mirror, the built-in
+// - the live route is the ingress: the VirtualService's (`mirror` + `mirrorPercentage`). With a mirror, the built-in
 //   mirroring proxy (src/traffic/mirror-proxy.ts) sits in front of live and copies that share to the process of
 //   the workload behind the mirrored Service (its selector, or its Knative revision label); without one, traffic
 //   goes to live directly;
@@ -18,12 +17,12 @@
 //   process (file discovery, so new pods are found while it runs).
 // Real: the API server with its CRD validation, RBAC and admission, Prometheus and its PromQL, the HTTP traffic and
 // latencies, and the bundled action. Simulated: scheduling, the sidecar (its metrics come from the app itself) and
-// the Envoy mirror (the built-in proxy implements the same share).
+// the Envoy mirror (the built-in proxy implements the same share). Gateway API's RequestMirror is not simulated: it
+// runs on the real cluster's Envoy (real-shop.ts).
 import { existsSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import type * as k8s from '@kubernetes/client-node';
-import { type HttpRoute, refersToService } from '../../src/cluster/http-route-mirror.js';
 import type { Revision, RevisionTemplate } from '../../src/cluster/knative-resources.js';
 import type { KubeApi } from '../../src/cluster/kube-api.js';
 import { createKubeApi } from '../../src/cluster/kube-client.js';
@@ -41,10 +40,14 @@ export interface AppProfile {
   readonly errors: number;
 }
 
-/** The object whose live route the ingress follows. */
-export type SimulatedRouter =
-  | { readonly kind: 'istio'; readonly virtualService: string }
-  | { readonly kind: 'gateway-api'; readonly httpRoute: string };
+/**
+ * The VirtualService whose live route the ingress follows. Istio's own data plane cannot run here (no released
+ * Istio control plane builds from the module proxy); Gateway API mirroring runs on the real cluster's Envoy.
+ */
+export interface SimulatedRouter {
+  readonly kind: 'istio';
+  readonly virtualService: string;
+}
 
 export interface SimulatedDataPlaneOptions {
   readonly adminKubeconfig: string;
@@ -362,10 +365,7 @@ export class SimulatedDataPlane {
   private async wantedMirror(
     workloads: readonly Workload[],
   ): Promise<{ dark: string; percent: number } | undefined> {
-    const mirror =
-      this.options.router.kind === 'istio'
-        ? await this.virtualServiceMirror(this.options.router.virtualService)
-        : await this.httpRouteMirror(this.options.router.httpRoute);
+    const mirror = await this.virtualServiceMirror(this.options.router.virtualService);
     if (!mirror) return undefined;
     const dark = await this.workloadBehind(mirror.service, workloads);
     return dark && this.pods.has(dark) ? { dark, percent: mirror.percent } : undefined;
@@ -388,29 +388,6 @@ export class SimulatedDataPlane {
     const route = virtualService?.spec?.http?.find((candidate) => candidate.mirror);
     if (!route?.mirror) return undefined;
     return { service: route.mirror.host.split('.')[0] ?? '', percent: route.mirrorPercentage?.value ?? 100 };
-  }
-
-  /**
-   * The RequestMirror filter of the HTTPRoute rule serving the live Service: `percent`, or `fraction`, or all
-   * requests when neither is set (the Gateway API default).
-   */
-  private async httpRouteMirror(name: string): Promise<{ service: string; percent: number } | undefined> {
-    const { namespace, service } = this.options;
-    const route = await this.api.read<HttpRoute>({
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'HTTPRoute',
-      namespace,
-      name,
-    });
-    const rule = route?.spec?.rules?.find((candidate) =>
-      (candidate.backendRefs ?? []).some((ref) => refersToService(ref, service, namespace)),
-    );
-    const mirror = rule?.filters?.find((filter) => filter.type === 'RequestMirror')?.requestMirror;
-    if (!mirror) return undefined;
-    const percent =
-      mirror.percent ??
-      (mirror.fraction ? (100 * mirror.fraction.numerator) / mirror.fraction.denominator : 100);
-    return { service: mirror.backendRef.name, percent };
   }
 
   /** The workload the Service reaches: its Knative revision's, or the Deployment its selector matches. */

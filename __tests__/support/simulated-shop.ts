@@ -1,18 +1,16 @@
 // A sample applied to a real API server, brought to life by the simulated data plane, with a fake GitHub API for
 // the PR comment: what the end-to-end test and `npm run demo:cluster` run the bundled action against. By default
 // the istio-deployment sample (samples/istio-deployment/app.yaml: Namespace shop, Deployment + Service checkout,
-// VirtualService checkout); also the gateway-api sample (HTTPRoute) and the knative-istio one (Knative Service and
-// VirtualService in namespace default).
-import { readFileSync } from 'node:fs';
-import type * as k8s from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
+// VirtualService checkout); also the knative-istio one (Knative Service and VirtualService in namespace default).
+// Samples routed by Gateway API run on the real cluster instead (real-shop.ts).
 import type { KubeApi } from '../../src/cluster/kube-api.js';
 import { createKubeApi } from '../../src/cluster/kube-client.js';
-import { clusterState, type Kind, managedObjects, NAMESPACE, PR, SERVICE } from './checkout-cluster.js';
+import { clusterState, managedObjects, NAMESPACE, PR, SERVICE } from './checkout-cluster.js';
 import { type FakeGitHub, startFakeGitHub } from './fake-github-server.js';
 import { type KubeTestEnv, startKubeTestEnv } from './kube-test-env.js';
-import { type ActionRun, runBundledAction } from './run-bundled-action.js';
-import { type AppProfile, SimulatedDataPlane, type SimulatedRouter } from './simulated-data-plane.js';
+import { type ShopRuns, shopRuns } from './shop-runs.js';
+import { ISTIO_DEPLOYMENT, liveImage, type ShopSample, sampleObjects } from './shop-samples.js';
+import { type AppProfile, SimulatedDataPlane } from './simulated-data-plane.js';
 
 // The sample's names, which the checkout cluster uses too.
 export { NAMESPACE, PR, SERVICE };
@@ -22,92 +20,14 @@ export const HEALTHY: AppProfile = { latency: '5:0.5,15:0.4,30:0.1', errors: 0.0
 /** p95 in the 100–250 ms bucket and one request in eight failing. */
 export const REGRESSED: AppProfile = { latency: '5:0.3,20:0.3,150:0.4', errors: 0.125 };
 
-/** A sample of samples/, and what the data plane and the action's inputs need to know about it. */
-export interface ShopSample {
-  /** Under samples/, applied in order. */
-  readonly files: readonly string[];
-  readonly namespace: string;
-  /** The live Service (Kubernetes or Knative). */
-  readonly service: string;
-  readonly target: 'deployment' | 'knative';
-  readonly router: SimulatedRouter;
-  /** The process live traffic goes to (destination_workload). */
-  readonly liveWorkload: string;
-  /** Kinds beyond the checkout cluster's that a run must leave as they were. */
-  readonly extraKinds: readonly Kind[];
-}
-
-export const ISTIO_DEPLOYMENT: ShopSample = {
-  files: ['istio-deployment/app.yaml'],
-  namespace: NAMESPACE,
-  service: SERVICE,
-  target: 'deployment',
-  router: { kind: 'istio', virtualService: SERVICE },
-  liveWorkload: SERVICE,
-  extraKinds: [],
-};
-
-/** Also runs the cart Deployment (the same image as checkout), which its HTTPRoute's other rule serves. */
-export const GATEWAY_API: ShopSample = {
-  files: ['gateway-api/app.yaml'],
-  namespace: 'shop',
-  service: 'checkout',
-  target: 'deployment',
-  router: { kind: 'gateway-api', httpRoute: 'shop' },
-  liveWorkload: 'checkout',
-  extraKinds: [
-    ['gateway.networking.k8s.io/v1', 'Gateway'],
-    ['gateway.networking.k8s.io/v1', 'HTTPRoute'],
-  ],
-};
-
-/** The live revision sample-app-v1 runs as the workload sample-app-v1-deployment, as Knative names it. */
-export const KNATIVE_ISTIO: ShopSample = {
-  files: ['knative-istio/service.yaml', 'knative-istio/routing-rules.yaml'],
-  namespace: 'default',
-  service: 'sample-app',
-  target: 'knative',
-  router: { kind: 'istio', virtualService: 'example-mirroring' },
-  liveWorkload: 'sample-app-v1-deployment',
-  extraKinds: [
-    ['serving.knative.dev/v1', 'Service'],
-    ['serving.knative.dev/v1', 'Revision'],
-  ],
-};
-
-/** The sample's objects, in file order (a Namespace first). */
-export function sampleObjects(sample: ShopSample = ISTIO_DEPLOYMENT): k8s.KubernetesObject[] {
-  return sample.files.flatMap((file) =>
-    parseAllDocuments(readFileSync(new URL(`../../samples/${file}`, import.meta.url), 'utf8')).map(
-      (document) => document.toJS() as k8s.KubernetesObject,
-    ),
-  );
-}
-
-/** The image of the sample's live Deployment or Knative Service. */
-export function liveImage(sample: ShopSample = ISTIO_DEPLOYMENT): string {
-  const live = sampleObjects(sample).find(
-    (object) =>
-      (object.kind === 'Deployment' || object.apiVersion === 'serving.knative.dev/v1') &&
-      object.metadata?.name === sample.service,
-  ) as { spec?: { template?: { spec?: { containers?: { image?: string }[] } } } } | undefined;
-  return live?.spec?.template?.spec?.containers?.[0]?.image ?? '';
-}
-
-export interface SimulatedShop {
+export interface SimulatedShop extends ShopRuns {
   readonly env: KubeTestEnv;
   readonly admin: KubeApi;
   readonly plane: SimulatedDataPlane;
   readonly github: FakeGitHub;
   readonly sample: ShopSample;
-  /** The action's inputs for a run that deploys `image` as `<service>-<suffix>`, with the sample's target and router. */
-  inputs(suffix: string, image: string, extra?: Record<string, string>): Record<string, string>;
-  /** One main step run of the bundled action, as a new workflow run on pull request #21. */
-  run(inputs: Record<string, string>): Promise<ActionRun>;
   clusterState(): Promise<Record<string, unknown>>;
   managedObjects(): Promise<string[]>;
-  /** The sticky comment on the pull request; throws unless there is exactly one comment. */
-  prComment(): string;
   stop(): Promise<void>;
 }
 
@@ -126,6 +46,8 @@ export async function startSimulatedShop(options: {
     for (const close of stops.reverse()) await close();
   };
   const sample = options.sample ?? ISTIO_DEPLOYMENT;
+  const { router } = sample;
+  if (router.kind !== 'istio') throw new Error('Gateway API samples run on the real cluster (real-shop.ts)');
   try {
     const env = await startKubeTestEnv();
     stops.push(() => env.stop());
@@ -140,7 +62,7 @@ export async function startSimulatedShop(options: {
       namespace: sample.namespace,
       service: sample.service,
       target: sample.target,
-      router: sample.router,
+      router,
       liveWorkload: sample.liveWorkload,
       profiles: { [liveImage(sample)]: options.live, ...options.candidates },
       ratePerSecond: options.ratePerSecond,
@@ -149,54 +71,21 @@ export async function startSimulatedShop(options: {
     stops.push(() => plane.stop());
     const github = await startFakeGitHub();
     stops.push(() => github.close());
-    let runNumber = 7000;
     return {
       env,
       admin,
       plane,
       github,
       sample,
-      inputs: (suffix, image, extra = {}) => ({
-        name: 'checkout-gate',
-        namespace: sample.namespace,
-        service: sample.service,
-        'prometheus-url': plane.prometheus.url,
-        'metric-template': 'istio',
-        // The relative objective is on errors: both versions' p95 sit in one Istio bucket, where no bound can
-        // place one against the other, and a mean bounded by its buckets needs more requests than a test sends.
-        objectives: 'p95-latency < 100ms\nerror-rate <= live + 5pp\nerror-rate < 5%',
-        interval: '3s',
-        iterations: '3',
-        'min-requests': '20',
-        'github-token': 'ghs_simulatedDataPlane0123456789',
-        comment: 'always',
+      ...shopRuns({
+        sample,
+        prometheusUrl: plane.prometheus.url,
         kubeconfig: env.adminKubeconfig,
-        target: sample.target,
-        image,
-        'revision-suffix': suffix,
-        ...(sample.router.kind === 'istio'
-          ? { router: 'istio', 'virtual-service': sample.router.virtualService }
-          : { router: 'gateway-api', 'http-route': sample.router.httpRoute }),
-        'ready-timeout': '60s',
-        ...extra,
+        github,
+        firstRunNumber: 7000,
       }),
-      run: (inputs) => {
-        runNumber++;
-        return runBundledAction({
-          inputs,
-          event: PR,
-          apiUrl: github.url,
-          env: { GITHUB_RUN_ID: String(runNumber) },
-        });
-      },
       clusterState: () => clusterState(admin, sample.namespace, sample.extraKinds),
       managedObjects: () => managedObjects(admin, sample.namespace, sample.extraKinds),
-      prComment: () => {
-        const comments = github.comments.filter((comment) => comment.issueNumber === PR.number);
-        if (comments.length !== 1)
-          throw new Error(`expected one comment on #${PR.number}, found ${comments.length}`);
-        return comments[0]?.body ?? '';
-      },
       stop,
     };
   } catch (error) {

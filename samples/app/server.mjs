@@ -14,6 +14,9 @@
 //
 // --name      names the instance in its answers and, in `GET /metrics`, is its `destination_workload`;
 // --namespace its `destination_workload_namespace` (default: default).
+// --in-pod    as a Kubernetes pod (the test cluster's app image): --name is the Deployment's name, read from the
+//             pod name in HOSTNAME (`<deployment>-<hash>-<id>`, as Istio names destination_workload), and
+//             --namespace the pod's, from its ServiceAccount volume.
 //
 // --shop      answers `GET /products`, `GET /products/<1-50>` and `GET /cart` with a small shop's JSON, the same in
 //             every copy except two fields that differ on every answer, as real ones do: `servedAt` (the time) and
@@ -28,6 +31,7 @@
 // `istio_request_duration_milliseconds`, reporter="destination", by response_code), so a Prometheus can judge it
 // as it would a pod in the mesh.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -44,8 +48,18 @@ const { values } = parseArgs({
     namespace: { type: 'string', default: 'default' },
     shop: { type: 'boolean', default: false },
     change: { type: 'string', multiple: true, default: [] },
+    'in-pod': { type: 'boolean', default: false },
   },
 });
+
+if (values['in-pod']) {
+  values.name = (process.env.HOSTNAME ?? values.name).replace(/-[a-z0-9]+-[a-z0-9]+$/, '');
+  try {
+    values.namespace = readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim();
+  } catch {
+    // No ServiceAccount volume (automountServiceAccountToken: false): keep --namespace.
+  }
+}
 
 /** `GET /products/42 $.price=21.99` → {key: 'GET /products/42', path: ['price'], value: 21.99}. */
 function parseChange(text) {

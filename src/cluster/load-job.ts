@@ -61,6 +61,9 @@ export function loadScript(config: LoadJobConfig): string {
   });
   return [
     '# Shadowgate load: one request every 1/rate s, each in its own background curl (open model).',
+    // As its container's PID 1 the shell has no default action for SIGTERM: without the trap the kubelet waits the
+    // whole grace period (30 s) after cleanup deletes the Job, and the load goes on meanwhile.
+    "trap 'exit 0' TERM INT",
     'i=0',
     'while :; do',
     `  case $((i % ${cycle.length})) in`,

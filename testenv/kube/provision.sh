@@ -23,9 +23,8 @@ need_go() {
   exit 1
 }
 
-k8s_ver="$(awk '$1 == "k8s.io/kubernetes" { print $2 }' "$here/go.mod")"
-etcd_ver="$(awk '$1 == "go.etcd.io/etcd/server/v3" { print $2 }' "$here/go.mod")"
-cache="${XDG_CACHE_HOME:-$HOME/.cache}/shadowgate/testenv/kube-${k8s_ver}-etcd-${etcd_ver}"
+# shellcheck source=kube-build.sh
+source "$here/kube-build.sh"
 mkdir -p "$cache"
 
 # Two test runs provisioning at once must not build into the same directory.
@@ -35,25 +34,13 @@ flock 9
 elapsed() { echo "$(( $(date +%s) - $1 ))s"; }
 total_start=$(date +%s)
 
-# Without these, /version reports v0.0.0-master, unlike a released kube-apiserver.
-minor="${k8s_ver#v1.}"
-version_flags="-X k8s.io/component-base/version.gitVersion=$k8s_ver -X k8s.io/component-base/version.gitMajor=1"
-version_flags+=" -X k8s.io/component-base/version.gitMinor=${minor%%.*} -X k8s.io/component-base/version.gitTreeState=clean"
-
 build() { # build <binary name> <package> [extra ldflags]
-  local name=$1 pkg=$2 ldflags="-s -w ${3:-}" start tmp
-  if [[ -x "$cache/bin/$name" ]]; then
-    echo "testenv/kube: $name $([[ $name == etcd ]] && echo "$etcd_ver" || echo "$k8s_ver") is cached"
+  if [[ -x "$cache/bin/$1" ]]; then
+    echo "testenv/kube: $1 $([[ $1 == etcd ]] && echo "$etcd_ver" || echo "$k8s_ver") is cached"
     return
   fi
   need_go
-  echo "testenv/kube: building $name from $pkg (takes minutes on a cold Go build cache)"
-  start=$(date +%s)
-  mkdir -p "$cache/bin"
-  tmp="$cache/bin/.$name.tmp"
-  (cd "$here" && CGO_ENABLED=0 go build -buildvcs=false -trimpath -ldflags="$ldflags" -o "$tmp" "$pkg")
-  mv -f "$tmp" "$cache/bin/$name"
-  echo "testenv/kube: built $name in $(elapsed "$start")"
+  kube_build testenv/kube "${3:-}" "$1=$2"
 }
 
 build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "$version_flags"

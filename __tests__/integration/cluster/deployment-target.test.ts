@@ -1,5 +1,6 @@
-// The Deployment target against a real API server. The Deployment controller and the kubelet cannot run here
-// (no kube-controller-manager, no node), so DeploymentStatusController writes the status they would write.
+// The Deployment target on the real cluster: the real Deployment and ReplicaSet controllers, scheduler and kubelet
+// roll the dark copy out, and what it reports when it cannot (an image that cannot be pulled, a container that
+// crashes, a stuck rollout) is the kubelet's and the controller's own wording.
 import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock/system-clock.js';
@@ -12,24 +13,25 @@ import { createKubeApi } from '../../../src/cluster/kube-client.js';
 import { snapshotOf } from '../../../src/cluster/object-change.js';
 import { CHANGED_BY_ANNOTATION, ownershipLabels } from '../../../src/cluster/ownership.js';
 import type { DeploymentTargetConfig } from '../../../src/core/cluster-config.js';
-import { DeploymentStatusController } from '../../support/deployment-status-controller.js';
 import { FakeClock } from '../../support/fake-clock.js';
-import { type KubeTestEnv, startKubeTestEnv } from '../../support/kube-test-env.js';
+import { APP_IMAGES, type RealCluster } from '../../support/real-cluster.js';
+import { suiteCluster } from '../../support/suite-cluster.js';
 
-const namespace = 'shop';
+const namespace = 'deployment-target';
 const runId = '9001-1';
-const candidate = 'ghcr.io/acme/checkout:pr-42';
+const candidate = APP_IMAGES.regressed;
+/** Listens away from its readiness probe's port: Running, never Ready, with nothing the kubelet calls an error. */
+const NEVER_READY = { MODE: 'dark', PORT: '9999' };
 
-let env: KubeTestEnv;
+let cluster: RealCluster;
 let admin: KubeApi;
-let controller: DeploymentStatusController;
 
 const liveDeployment: k8s.V1Deployment = {
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: { name: 'checkout', namespace, labels: { app: 'checkout' } },
   spec: {
-    replicas: 3,
+    replicas: 2,
     selector: { matchLabels: { app: 'checkout' } },
     template: {
       metadata: { labels: { app: 'checkout', version: 'v1' } },
@@ -37,11 +39,14 @@ const liveDeployment: k8s.V1Deployment = {
         containers: [
           {
             name: 'app',
-            image: 'ghcr.io/acme/checkout:1.0',
+            image: APP_IMAGES.healthy,
             env: [{ name: 'MODE', value: 'live' }],
             ports: [{ name: 'http', containerPort: 8080 }],
+            readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1 },
           },
         ],
+        // The pods of a deleted dark copy go at once, so a test's cleanup leaves nothing running.
+        terminationGracePeriodSeconds: 0,
       },
     },
   },
@@ -85,18 +90,15 @@ function config(suffix: string, overrides: Partial<DeploymentTargetConfig> = {})
 }
 
 beforeAll(async () => {
-  env = await startKubeTestEnv();
-  admin = createKubeApi({ kind: 'inline', yaml: env.adminKubeconfig }, () => {});
-  await env.createNamespace(namespace);
+  cluster = suiteCluster();
+  admin = createKubeApi({ kind: 'inline', yaml: cluster.adminKubeconfig }, () => {});
+  await cluster.createNamespace(namespace);
   await admin.create(liveDeployment);
   await admin.create(liveService);
-  controller = new DeploymentStatusController(env.adminKubeconfig, namespace);
-  controller.start();
 });
 
 afterAll(async () => {
-  await controller?.stop();
-  await env?.stop();
+  await cluster?.deleteNamespace(namespace);
 });
 
 let journal: SavedJournal;
@@ -155,44 +157,60 @@ describe('deploy', () => {
     expect(await admin.read(ref('v1', 'Service', 'checkout-abc1234'))).toBeUndefined();
   });
 
-  it('fails fast with the pod container waiting reason and message', async () => {
-    controller.behave('checkout-badimg', {
-      kind: 'waiting',
-      reason: 'ImagePullBackOff',
-      message: 'Back-off pulling image "ghcr.io/acme/checkout:nope"',
-    });
-    const target = new DeploymentTarget(context(), config('badimg', { image: 'ghcr.io/acme/checkout:nope' }));
+  it("fails fast on an image that cannot be pulled, with the kubelet's reason and message", async () => {
+    // A registry on 127.0.0.1 that is not there: the kubelet's pull fails at once, and nothing leaves the machine.
+    const image = '127.0.0.1:9/acme/checkout:nope';
+    const target = new DeploymentTarget(context(), config('badimg', { image }));
 
     await expect(target.deploy(journal)).rejects.toThrow(
-      /^The dark Deployment "checkout-badimg" in namespace "shop" failed to roll out: pod checkout-badimg-\S+ container app: ImagePullBackOff: Back-off pulling image "ghcr.io\/acme\/checkout:nope"$/,
+      /^The dark Deployment "checkout-badimg" in namespace "deployment-target" failed to roll out: pod checkout-badimg-\S+ container app: (ErrImagePull|ImagePullBackOff): .*127\.0\.0\.1:9\/acme\/checkout:nope.*connection refused/,
     );
     // Recorded before they were made, so cleanup removes them after the failure.
     expect(journal.changes.map((change) => change.ref.name)).toEqual(['checkout-badimg', 'checkout-badimg']);
     await cleanUp();
   });
 
-  it('fails fast on ProgressDeadlineExceeded with the condition message', async () => {
-    controller.behave('checkout-slow', { kind: 'deadline-exceeded' });
-    const target = new DeploymentTarget(context(), config('slow'));
+  it("fails fast on a container that crashes, with the kubelet's back-off and the last exit", async () => {
+    const target = new DeploymentTarget(context(), config('crash', { image: APP_IMAGES.crashes }));
 
     await expect(target.deploy(journal)).rejects.toThrow(
-      'failed to roll out: ProgressDeadlineExceeded: ReplicaSet "checkout-slow-5d8f7b9c6" has timed out progressing.',
+      /failed to roll out: pod checkout-crash-\S+ container app: CrashLoopBackOff: back-off \d+s restarting failed container=app pod=checkout-crash-\S+ \(last exit code 1, Error\)$/,
     );
     await cleanUp();
   });
 
+  it("fails on ProgressDeadlineExceeded with the Deployment controller's message", async () => {
+    // The dark copy keeps the live Deployment's progressDeadlineSeconds.
+    const deadline = {
+      ...liveDeployment,
+      spec: { ...liveDeployment.spec, progressDeadlineSeconds: 2, replicas: 0 },
+    };
+    await admin.create({
+      ...deadline,
+      metadata: { ...deadline.metadata, name: 'checkout-deadline' },
+    } as k8s.V1Deployment);
+    const target = new DeploymentTarget(
+      context(),
+      config('slow', { deployment: 'checkout-deadline', env: NEVER_READY }),
+    );
+
+    await expect(target.deploy(journal)).rejects.toThrow(
+      /failed to roll out: ProgressDeadlineExceeded: ReplicaSet "checkout-deadline-slow-\w+" has timed out progressing\.$/,
+    );
+    await cleanUp();
+    await admin.delete(ref('apps/v1', 'Deployment', 'checkout-deadline'));
+  });
+
   it('times out with what was still missing, polling at the interval up to the deadline', async () => {
-    controller.behave('checkout-stuck', { kind: 'stalled' });
     const clock = new FakeClock();
     const start = clock.now();
     const target = new DeploymentTarget(
       context({ clock, readyTimeoutMs: 10_000, pollIntervalMs: 1_000 }),
-      config('stuck'),
+      config('stuck', { env: NEVER_READY }),
     );
 
     await expect(target.deploy(journal)).rejects.toThrow(
-      'The dark Deployment "checkout-stuck" in namespace "shop" was not ready within 10 s (ready-timeout): ' +
-        'the Deployment controller has not yet observed generation 1',
+      /^The dark Deployment "checkout-stuck" in namespace "deployment-target" was not ready within 10 s \(ready-timeout\): (the Deployment controller has not yet observed generation 1|0 of 1 replicas updated|0 of 1 updated replicas available)/,
     );
     expect(clock.now()).toBe(start + 10_000);
     expect(clock.sleeps).toEqual(Array.from({ length: 10 }, (_, i) => start + (i + 1) * 1_000));
@@ -200,8 +218,7 @@ describe('deploy', () => {
   });
 
   it('stops waiting when aborted', async () => {
-    controller.behave('checkout-abort', { kind: 'stalled' });
-    const target = new DeploymentTarget(context(), config('abort'));
+    const target = new DeploymentTarget(context(), config('abort', { env: NEVER_READY }));
     const abort = new AbortController();
     const deployed = target.deploy(journal, abort.signal);
     abort.abort(new Error('cancelled by SIGTERM'));
@@ -212,7 +229,7 @@ describe('deploy', () => {
   it('names the deployment input when the live Deployment does not exist', async () => {
     const target = new DeploymentTarget(context(), config('x1', { deployment: 'payments' }));
     await expect(target.deploy(journal)).rejects.toThrow(
-      'Invalid deployment: there is no Deployment "payments" in namespace "shop" to copy the dark version from',
+      'Invalid deployment: there is no Deployment "payments" in namespace "deployment-target" to copy the dark version from',
     );
     expect(journal.changes).toEqual([]);
   });
@@ -234,7 +251,16 @@ describe('promote', () => {
       image: candidate,
       env: [{ name: 'MODE', value: 'dark' }],
     });
-    expect(live?.spec?.replicas).toBe(3);
+    expect(live?.spec?.replicas).toBe(2);
+    // The real rollout of the promoted image.
+    await expect
+      .poll(
+        async () => (await admin.read<k8s.V1Deployment>(ref('apps/v1', 'Deployment', 'checkout')))?.status,
+        {
+          timeout: 60_000,
+        },
+      )
+      .toMatchObject({ updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 });
     expect(live?.metadata?.annotations ?? {}).not.toHaveProperty([CHANGED_BY_ANNOTATION]);
     expect(await admin.read(ref('apps/v1', 'Deployment', 'checkout-good'))).toBeUndefined();
     expect(await admin.read(ref('v1', 'Service', 'checkout-good'))).toBeUndefined();
@@ -247,7 +273,7 @@ describe('permissions', () => {
     const restricted = createKubeApi(
       {
         kind: 'inline',
-        yaml: await env.mintKubeconfig(namespace, [
+        yaml: await cluster.mintKubeconfig(namespace, [
           { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'create'] },
           { apiGroups: [''], resources: ['services'], verbs: ['get'] },
         ]),
@@ -260,7 +286,7 @@ describe('permissions', () => {
 
     expect(failure).toBeInstanceOf(ClusterError);
     expect((failure as ClusterError).message).toMatch(
-      /^cannot create services "checkout-norbac" in namespace "shop": forbidden \(.*cannot create resource "services"/,
+      /^cannot create services "checkout-norbac" in namespace "deployment-target": forbidden \(.*cannot create resource "services"/,
     );
     await cleanUp();
   });

@@ -1,32 +1,66 @@
-// The load's port-forward (load-target port-forward) against the real API server: pods/portforward goes through
-// kube-apiserver to a fake kubelet (testenv/kube/fake-kubelet, the kubelet's own port-forward code), which
-// connects each stream to the pod's port on 127.0.0.1, where samples/app runs as the pod's process.
+// The load's port-forward (load-target port-forward) on the real cluster: pods/portforward goes through
+// kube-apiserver to the real kubelet and containerd, into the pod's network namespace, where samples/app runs.
+import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterError } from '../../../src/cluster/cluster-error.js';
 import type { KubeApi } from '../../../src/cluster/kube-api.js';
 import { createKubeClients } from '../../../src/cluster/kube-client.js';
 import { openServicePortForward } from '../../../src/cluster/service-port-forward.js';
 import { LoadGenerator } from '../../../src/traffic/load-generator.js';
-import { type KubeTestEnv, startKubeTestEnv } from '../../support/kube-test-env.js';
-import { createNodePod } from '../../support/node-pods.js';
-import { type SampleApp, startSampleApp } from '../../support/sample-app.js';
+import { APP_IMAGES, type RealCluster, until } from '../../support/real-cluster.js';
 import { sampleRoleRules } from '../../support/sample-rbac.js';
+import { suiteCluster } from '../../support/suite-cluster.js';
 
-const NAMESPACE = 'shop';
-const NODE = 'node-a';
+const NAMESPACE = 'port-forward';
+const APP_PORT = 8080;
 const log = () => {};
 
-let env: KubeTestEnv;
-let app: SampleApp;
+let cluster: RealCluster;
 let admin: ReturnType<typeof createKubeClients>;
 
+/** A pod of samples/app, ready once it answers on its port; with `listen` elsewhere it never is. */
+function appPod(name: string, app: string, listen = APP_PORT): k8s.V1Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: NAMESPACE, labels: { app } },
+    spec: {
+      terminationGracePeriodSeconds: 0,
+      containers: [
+        {
+          name: 'app',
+          image: APP_IMAGES.healthy,
+          args: ['--latency', '2:1', '--errors', '0'],
+          env: [{ name: 'PORT', value: String(listen) }],
+          ports: [{ name: 'web', containerPort: APP_PORT }],
+          readinessProbe: { httpGet: { path: '/healthz', port: 'web' }, periodSeconds: 1 },
+        },
+      ],
+    },
+  };
+}
+
+async function ready(name: string): Promise<k8s.V1Pod> {
+  let pod: k8s.V1Pod | undefined;
+  await until(`pod ${name} ready`, 60_000, async () => {
+    pod = await admin.api.read<k8s.V1Pod>({ apiVersion: 'v1', kind: 'Pod', namespace: NAMESPACE, name });
+    return pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  });
+  return pod as k8s.V1Pod;
+}
+
+/** What samples/app in the pod received (its `GET /__stats`), over the pod's IP on the cluster's bridge. */
+async function requestsOf(pod: k8s.V1Pod): Promise<number> {
+  const stats = await fetch(`http://${pod.status?.podIP}:${APP_PORT}/__stats`);
+  return ((await stats.json()) as { requests: number }).requests;
+}
+
+let checkoutB: k8s.V1Pod;
+
 beforeAll(async () => {
-  env = await startKubeTestEnv();
-  await env.startNode(NODE);
-  await env.createNamespace(NAMESPACE);
-  app = await startSampleApp(['--latency', '2:1', '--errors', '0']);
-  const appPort = Number(new URL(app.url).port);
-  admin = createKubeClients({ kind: 'inline', yaml: env.adminKubeconfig }, () => {});
+  cluster = suiteCluster();
+  await cluster.createNamespace(NAMESPACE);
+  admin = createKubeClients({ kind: 'inline', yaml: cluster.adminKubeconfig }, () => {});
   await admin.api.create({
     apiVersion: 'v1',
     kind: 'Service',
@@ -39,35 +73,17 @@ beforeAll(async () => {
     metadata: { name: 'cart', namespace: NAMESPACE },
     spec: { selector: { app: 'cart' }, ports: [{ port: 80, targetPort: 1 }] },
   });
-  // Sorted first by name but not ready: the forward must pick checkout-b.
-  await createNodePod(env.adminKubeconfig, {
-    namespace: NAMESPACE,
-    name: 'checkout-a',
-    node: NODE,
-    labels: { app: 'checkout' },
-    ports: [{ name: 'web', containerPort: 1 }],
-    ready: false,
-  });
-  await createNodePod(env.adminKubeconfig, {
-    namespace: NAMESPACE,
-    name: 'checkout-b',
-    node: NODE,
-    labels: { app: 'checkout' },
-    ports: [{ name: 'web', containerPort: appPort }],
-  });
-  // Ready, but nothing listens on its port: the kubelet's dial fails.
-  await createNodePod(env.adminKubeconfig, {
-    namespace: NAMESPACE,
-    name: 'cart-a',
-    node: NODE,
-    labels: { app: 'cart' },
-    ports: [],
-  });
+  // Sorted first by name but never ready (it listens away from its probe): the forward must pick checkout-b.
+  await admin.api.create(appPod('checkout-a', 'checkout', 9999));
+  await admin.api.create(appPod('checkout-b', 'checkout'));
+  // Ready, but nothing listens on the Service's target port 1: the dial inside the pod fails.
+  await admin.api.create(appPod('cart-a', 'cart'));
+  checkoutB = await ready('checkout-b');
+  await ready('cart-a');
 }, 120_000);
 
 afterAll(async () => {
-  await app?.stop();
-  await env?.stop();
+  await cluster?.deleteNamespace(NAMESPACE);
 });
 
 function forwardTo(service: string, api: KubeApi = admin.api, kubeConfig = admin.kubeConfig, port?: string) {
@@ -81,12 +97,12 @@ function forwardTo(service: string, api: KubeApi = admin.api, kubeConfig = admin
 
 describe('port-forward to a Service through the Kubernetes API', () => {
   it('carries open-model load to a ready pod behind the Service, resolving a named targetPort', async () => {
-    const before = (await app.stats()).requests;
+    const before = await requestsOf(checkoutB);
     const forward = await forwardTo('checkout');
     try {
       expect(forward.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(forward.description).toBe(
-        `Service "checkout" in namespace "shop" port 80 (pod "checkout-b" port ${new URL(app.url).port})`,
+        `Service "checkout" in namespace "port-forward" port 80 (pod "checkout-b" port ${APP_PORT})`,
       );
       const load = new LoadGenerator({
         url: forward.url,
@@ -102,7 +118,7 @@ describe('port-forward to a Service through the Kubernetes API', () => {
       expect(report.failures + report.timeouts).toBe(0);
       expect(report.statuses.get(200)).toBe(report.completed);
       // The probe, plus every load request, reached the app.
-      expect((await app.stats()).requests - before).toBe(report.completed + 1);
+      expect((await requestsOf(checkoutB)) - before).toBe(report.completed + 1);
       // Keep-alive: one forwarded connection per load connection, not per request.
       expect(forward.stats.connections).toBeLessThanOrEqual(9);
       expect(forward.stats.failures).toBe(0);
@@ -118,23 +134,23 @@ describe('port-forward to a Service through the Kubernetes API', () => {
     );
     const withoutPortForward = documented.filter((rule) => !rule.resources?.includes('pods/portforward'));
     const allowed = createKubeClients(
-      { kind: 'inline', yaml: await env.mintKubeconfig(NAMESPACE, documented) },
+      { kind: 'inline', yaml: await cluster.mintKubeconfig(NAMESPACE, documented) },
       () => {},
     );
     const forward = await forwardTo('checkout', allowed.api, allowed.kubeConfig);
     await forward.close();
 
     const lacking = createKubeClients(
-      { kind: 'inline', yaml: await env.mintKubeconfig(NAMESPACE, withoutPortForward) },
+      { kind: 'inline', yaml: await cluster.mintKubeconfig(NAMESPACE, withoutPortForward) },
       () => {},
     );
     const error = await forwardTo('checkout', lacking.api, lacking.kubeConfig).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClusterError);
     expect((error as Error).message).toMatch(
       new RegExp(
-        `^cannot port-forward to Service "checkout" in namespace "shop" port 80 \\(pod "checkout-b" port ${new URL(app.url).port}\\): ` +
+        `^cannot port-forward to Service "checkout" in namespace "port-forward" port 80 \\(pod "checkout-b" port ${APP_PORT}\\): ` +
           'forbidden \\(HTTP 403\\): the kubeconfig user needs get and create on pods/portforward ' +
-          '\\(pods "checkout-b" is forbidden: User "system:serviceaccount:shop:[^"]+" cannot (get|create) resource "pods/portforward"',
+          '\\(pods "checkout-b" is forbidden: User "system:serviceaccount:port-forward:[^"]+" cannot (get|create) resource "pods/portforward"',
       ),
     );
   });
@@ -143,13 +159,14 @@ describe('port-forward to a Service through the Kubernetes API', () => {
     [
       'payments',
       undefined,
-      /^cannot port-forward to Service "payments" in namespace "shop": it does not exist$/,
+      /^cannot port-forward to Service "payments" in namespace "port-forward": it does not exist$/,
     ],
     ['checkout', 'grpc', /it has no port grpc; its ports are 80 \(http\)$/],
     [
       'cart',
       undefined,
-      /\(pod "cart-a" port 1\): error forwarding port 1 to pod cart-a, uid : .*connection refused$/,
+      // containerd names the pod by its sandbox's id, and dials inside the pod's network namespace.
+      /\(pod "cart-a" port 1\): error forwarding port 1 to pod [0-9a-f]{64}, uid : .*connection refused/,
     ],
   ])('fails clearly for Service %s port %s', async (service, port, message) => {
     const error = await forwardTo(service, admin.api, admin.kubeConfig, port).catch((e: unknown) => e);
@@ -166,7 +183,7 @@ describe('port-forward to a Service through the Kubernetes API', () => {
     });
     const error = await forwardTo('search').catch((e: unknown) => e);
     expect((error as Error).message).toBe(
-      'cannot port-forward to Service "search" in namespace "shop": none of its 0 pod(s) (app=search) is running and ready',
+      'cannot port-forward to Service "search" in namespace "port-forward": none of its 0 pod(s) (app=search) is running and ready',
     );
   });
 });

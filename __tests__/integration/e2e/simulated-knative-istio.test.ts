@@ -6,13 +6,8 @@
 // built-in mirroring proxy. The verdict comes from Prometheus with the istio metric template.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { output } from '../../support/checkout-cluster.js';
-import {
-  HEALTHY,
-  KNATIVE_ISTIO,
-  REGRESSED,
-  type SimulatedShop,
-  startSimulatedShop,
-} from '../../support/simulated-shop.js';
+import { KNATIVE_ISTIO } from '../../support/shop-samples.js';
+import { HEALTHY, REGRESSED, type SimulatedShop, startSimulatedShop } from '../../support/simulated-shop.js';
 
 const GOOD = 'ghcr.io/acme/sample-app:pr-21-good';
 const BAD = 'ghcr.io/acme/sample-app:pr-21-regressed';

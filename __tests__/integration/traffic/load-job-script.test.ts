@@ -1,6 +1,7 @@
 // The load Job's script run as its container would run it: by a POSIX sh (dash here, busybox ash in the
 // curl image) with real curl, against a local server that records what arrives.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,5 +87,40 @@ describe('the load Job script', () => {
     expect(posts[0]).toEqual({ method: 'POST', url: '/cart', note: "it's $HOME", body: '{"sku":"`id`"}' });
     // Each curl prints the status and the time it took.
     expect(output).toMatch(/^200 \d+\.\d+$/m);
+  });
+
+  it("ends at once on SIGTERM as its container's PID 1, as the kubelet stops it when cleanup deletes the Job", async () => {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const job = loadJobManifest(
+      {
+        image: 'curlimages/curl:8.11.1',
+        url,
+        ratePerSecond: 20,
+        requests: [{ method: 'GET', path: '/', headers: {}, weight: 1 }],
+        requestTimeoutMs: 2_000,
+        runSeconds: 60,
+      },
+      { namespace: 'shop', service: 'checkout', runId: 'test' },
+    );
+    const command = job.spec?.template.spec?.containers[0]?.command ?? [];
+    // A PID namespace of its own: PID 1 gets no default signal action, so an untrapped SIGTERM does nothing (the
+    // kubelet would wait out the grace period, 30 s, while the load goes on).
+    const unshare = spawn('unshare', ['--pid', '--fork', '--kill-child', ...command], {
+      env: { PATH: process.env.PATH, SHADOWGATE_LOAD_URL: url },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => unshare.once('exit', (code) => resolve(code)));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const shell = readFileSync(`/proc/${unshare.pid}/task/${unshare.pid}/children`, 'utf8').trim();
+      process.kill(Number(shell), 'SIGTERM');
+      const ended = await Promise.race([
+        exited,
+        new Promise((resolve) => setTimeout(() => resolve('running'), 3_000)),
+      ]);
+      expect(ended).not.toBe('running');
+    } finally {
+      unshare.kill('SIGKILL');
+    }
   });
 });

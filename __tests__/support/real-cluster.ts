@@ -1,0 +1,165 @@
+// The real one-node cluster of testenv/cluster/: etcd, kube-apiserver (Node and RBAC authorization,
+// NodeRestriction), kube-controller-manager, kube-scheduler, a kubelet on containerd with CNI, kube-proxy, and
+// Envoy Gateway running each Gateway's Envoy on this host. The integration suite starts it once
+// (real-cluster-setup.ts) and hands it to the test files through vitest's inject; `npm run demo:cluster` starts its
+// own. Pods run the images testenv/cluster/images.tsv lists; their IPs are on the cluster's own bridge.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import * as k8s from '@kubernetes/client-node';
+import { parse } from 'yaml';
+import { kubeconfig, mintServiceAccountKubeconfig } from './kube-test-env.js';
+import type { KubernetesDiscovery } from './prometheus-server.js';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const CLUSTER_SH = `${repoRoot}testenv/cluster/cluster.sh`;
+const INFO = '/run/shadowgate-cluster/info';
+const execFileAsync = promisify(execFile);
+
+/** What `cluster.sh start` reports: plain data, so the global setup can hand it to the test files. */
+export interface RealClusterInfo {
+  /** Kubeconfig YAML of a `system:masters` client certificate, credentials inline (fit for the action's input). */
+  readonly adminKubeconfig: string;
+  /** `https://127.0.0.1:6443` */
+  readonly server: string;
+  /** The GatewayClass that Envoy Gateway serves. */
+  readonly gatewayClass: string;
+  /** The components' logs, for failure messages. */
+  readonly logDir: string;
+  /** For Prometheus' pod discovery. */
+  readonly discovery: KubernetesDiscovery;
+}
+
+/** Images of samples/app that the cluster's containerd holds (testenv/cluster/images.tsv), by behaviour. */
+export const APP_IMAGES = appImages();
+
+function appImages(): Readonly<Record<'healthy' | 'healthy-2' | 'regressed' | 'crashes', string>> {
+  const tags = readFileSync(`${repoRoot}testenv/cluster/images.tsv`, 'utf8')
+    .split('\n')
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => line.split('\t')[0] ?? '');
+  const find = (behaviour: string): string => {
+    const tag = tags.find((candidate) => candidate.endsWith(`:${behaviour}`));
+    if (!tag) throw new Error(`testenv/cluster/images.tsv has no image for ${behaviour}`);
+    return tag;
+  };
+  return {
+    healthy: find('healthy'),
+    'healthy-2': find('healthy-2'),
+    regressed: find('regressed'),
+    crashes: find('crashes'),
+  };
+}
+
+/** sh, sleep and curl of this machine: what the action's load Job (load-target job) needs. */
+export const CURL_IMAGE = 'shadowgate.test/curl:host';
+/** The node's address on the cluster's bridge, where pods reach the host (and the Gateways' Envoys). */
+export const NODE_IP = '10.244.0.1';
+
+/** Why this host cannot run the cluster, or undefined when it can. */
+export function realClusterUnsupported(): string | undefined {
+  if (process.getuid?.() !== 0) return 'the real cluster needs root (containers, a bridge, iptables)';
+  return undefined;
+}
+
+/**
+ * Runs `cluster.sh start`: sweeps what a crashed run left, starts every component and waits for the node to be
+ * Ready. `owner` is the process whose death stops the cluster (the watchdog's cue).
+ */
+export async function startRealCluster(owner = process.pid): Promise<RealClusterInfo> {
+  await execFileAsync('bash', [CLUSTER_SH, 'start', '--owner', String(owner)], { maxBuffer: 1 << 20 });
+  return runningClusterInfo();
+}
+
+/** The cluster running now, as its last start wrote it down (a restart makes new certificates). */
+export function runningClusterInfo(): RealClusterInfo {
+  const values = Object.fromEntries(
+    readFileSync(INFO, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('='))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+  const file = values.KUBECONFIG ?? '';
+  const config = parse(readFileSync(file, 'utf8')) as {
+    clusters: { cluster: { 'certificate-authority': string } }[];
+    users: { user: { 'client-certificate': string; 'client-key': string } }[];
+  };
+  const caFile = config.clusters[0]?.cluster['certificate-authority'] ?? '';
+  const certFile = config.users[0]?.user['client-certificate'] ?? '';
+  const keyFile = config.users[0]?.user['client-key'] ?? '';
+  const server = values.SERVER ?? '';
+  const base64 = (path: string) => readFileSync(path).toString('base64');
+  return {
+    adminKubeconfig: kubeconfig(server, readFileSync(caFile, 'utf8'), 'admin', {
+      'client-certificate-data': base64(certFile),
+      'client-key-data': base64(keyFile),
+    }),
+    server,
+    gatewayClass: values.GATEWAY_CLASS ?? '',
+    logDir: values.LOG_DIR ?? '',
+    discovery: { apiServer: server, caFile, certFile, keyFile },
+  };
+}
+
+/** Runs `cluster.sh stop`: every process, container, mount, chain and cgroup of the cluster gone. */
+export async function stopRealCluster(): Promise<void> {
+  await execFileAsync('bash', [CLUSTER_SH, 'stop']);
+}
+
+/** The cluster, with what tests do on it beyond the action's own API. */
+export interface RealCluster extends RealClusterInfo {
+  readonly admin: k8s.KubeConfig;
+  /** A namespace with its default ServiceAccount (which the real controller-manager adds). */
+  createNamespace(namespace: string): Promise<void>;
+  /** Deletes a namespace and waits until the namespace controller has removed it with everything in it. */
+  deleteNamespace(namespace: string): Promise<void>;
+  /** Kubeconfig YAML for a new ServiceAccount bound to a Role with `access` rules, or to the Role `access.role`. */
+  mintKubeconfig(namespace: string, access: k8s.V1PolicyRule[] | { role: string }): Promise<string>;
+}
+
+export function realCluster(info: RealClusterInfo): RealCluster {
+  const admin = new k8s.KubeConfig();
+  admin.loadFromString(info.adminKubeconfig);
+  const core = admin.makeApiClient(k8s.CoreV1Api);
+  const caPem = Buffer.from(admin.getCurrentCluster()?.caData ?? '', 'base64').toString('utf8');
+  return {
+    ...info,
+    admin,
+    async createNamespace(namespace) {
+      await core.createNamespace({ body: { metadata: { name: namespace } } });
+      await until(`ServiceAccount default in ${namespace}`, 30_000, async () => {
+        const accounts = await core.listNamespacedServiceAccount({ namespace });
+        return accounts.items.some((account) => account.metadata?.name === 'default');
+      });
+    },
+    async deleteNamespace(namespace) {
+      try {
+        await core.deleteNamespace({ name: namespace });
+      } catch (error) {
+        if (error instanceof k8s.ApiException && error.code === 404) return;
+        throw error;
+      }
+      await until(`namespace ${namespace} deleted`, 120_000, async () => {
+        try {
+          await core.readNamespace({ name: namespace });
+          return false;
+        } catch (error) {
+          if (error instanceof k8s.ApiException && error.code === 404) return true;
+          throw error;
+        }
+      });
+    },
+    mintKubeconfig: (namespace, access) =>
+      mintServiceAccountKubeconfig(admin, info.server, caPem, namespace, access),
+  };
+}
+
+export async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await delay(200);
+  }
+}
