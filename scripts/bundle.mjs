@@ -8,7 +8,7 @@ const { values } = parseArgs({ options: { outdir: { type: 'string', default: 'di
 
 await rm(values.outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { index: 'src/index.ts', cli: 'src/cli.ts' },
+  entryPoints: { index: 'src/index.ts', post: 'src/post-step.ts', cli: 'src/cli.ts' },
   outdir: values.outdir,
   bundle: true,
   splitting: true,

@@ -1,117 +1,13 @@
 #!/usr/bin/env node
-import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { abortOnTermination } from './cancellation.js';
-import { systemClock } from './clock/system-clock.js';
-import { ClusterError } from './cluster/cluster-error.js';
-import { buildConfig } from './config/build-config.js';
-import { ConfigurationError } from './core/configuration-error.js';
-import type { Verdict } from './core/model.js';
-import { renderMarkdownReport } from './report/markdown-report.js';
-import { toResultJson } from './report/result-json.js';
-import { renderTerminalReport } from './report/terminal-report.js';
-import { localRunId, runGate } from './run-dark-launch.js';
-import { VERSION } from './version.js';
+// `shadowgate` (package.json `bin`). The Node.js check comes before anything else loads, so an old Node gets
+// one clear line and exit status 3 instead of a stack trace from a dependency.
+import { CLI_REMEDY, nodeVersionProblem } from './runtime-guard.js';
 
-const USAGE = `Usage: shadowgate run <experiment.yaml> [--report-file report.md] [--result-file result.json]
-
-Evaluates the experiment's objectives (from Prometheus, or measured by Shadowgate's own traffic) and prints
-the report. With a cluster section, first deploys the dark version and mirrors traffic to it, using your
-kubeconfig (KUBECONFIG or ~/.kube/config), and restores the cluster afterwards, also on Ctrl-C. The dark
-version's default suffix is GITHUB_SHA's first 7 characters; outside CI, set cluster.revisionSuffix.
-Exit status: 0 pass, 1 fail (or the cluster refused a step), 2 inconclusive (or interrupted),
-3 usage or configuration error.`;
-
-const EXIT: Record<Verdict, number> = { pass: 0, fail: 1, inconclusive: 2 };
-const EXIT_USAGE = 3;
-
-async function cli(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseCommandLine>;
-  try {
-    parsed = parseCommandLine(argv);
-  } catch (error) {
-    console.error(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
-    return EXIT_USAGE;
-  }
-  if (parsed.values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (parsed.values.version) {
-    console.log(VERSION);
-    return 0;
-  }
-  const [command, file, ...extra] = parsed.positionals;
-  if (command !== 'run' || !file || extra.length > 0) {
-    console.error(USAGE);
-    return EXIT_USAGE;
-  }
-
-  const log = {
-    info: (line: string) => console.error(line),
-    warning: (line: string) => console.error(`Warning: ${line}`),
-  };
-  const controller = abortOnTermination(log.warning);
-  try {
-    const config = buildConfig((name) => (name === 'experiment' ? file : ''), {
-      readFile: (path) => readFileSync(path, 'utf8'),
-      commitSha: process.env.GITHUB_SHA,
-    });
-    for (const note of config.notes) log.info(note);
-    const {
-      result,
-      config: evaluated,
-      cluster,
-    } = await runGate(config, {
-      clock: systemClock,
-      log,
-      signal: controller.signal,
-      // No saved state outside Actions: cleanup happens in this process, and what a killed run leaves behind
-      // carries its run label, so the next run's sweep removes it.
-      cluster: { runId: localRunId(), save: () => {}, mask: () => {} },
-    });
-    const { 'report-file': reportFile, 'result-file': resultFile } = parsed.values;
-    if (reportFile) {
-      writeFileSync(
-        reportFile,
-        renderMarkdownReport(result, {
-          experimentName: evaluated.plan.name,
-          ...(cluster ? { cluster } : {}),
-        }),
-      );
-    }
-    if (resultFile) writeFileSync(resultFile, `${JSON.stringify(toResultJson(result), null, 2)}\n`);
-    console.log(renderTerminalReport(result, cluster));
-    if (cluster?.promotionFailure !== undefined) return EXIT.fail;
-    return EXIT[result.verdict];
-  } catch (error) {
-    if (controller.signal.aborted) {
-      console.error(`Interrupted: ${error instanceof Error ? error.message : String(error)}`);
-      return EXIT.inconclusive;
-    }
-    if (error instanceof ConfigurationError) {
-      console.error(error.message);
-      return EXIT_USAGE;
-    }
-    if (error instanceof ClusterError) {
-      console.error(error.message);
-      return EXIT.fail;
-    }
-    throw error;
-  }
+const problem = nodeVersionProblem(process.versions.node, CLI_REMEDY);
+if (problem !== undefined) {
+  process.stderr.write(`${problem}\n`);
+  process.exitCode = 3;
+} else {
+  const { cli } = await import('./cli-main.js');
+  process.exitCode = await cli(process.argv.slice(2));
 }
-
-function parseCommandLine(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      'report-file': { type: 'string' },
-      'result-file': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean' },
-    },
-  });
-}
-
-process.exitCode = await cli(process.argv.slice(2));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { context } from '@actions/github';
-import { CLUSTER_STATE } from './action-state.js';
+import { CLUSTER_STATE, LOCAL_PROCESSES_STATE } from './action-state.js';
 import { abortOnTermination } from './cancellation.js';
 import { systemClock } from './clock/system-clock.js';
 import { ClusterError } from './cluster/cluster-error.js';
@@ -21,11 +21,11 @@ import { type ReportContext, renderErrorReport, renderMarkdownReport } from './r
 import { toResultJson } from './report/result-json.js';
 import { type GateRun, localRunId, runGate } from './run-dark-launch.js';
 import { awsEnvironmentSecrets, configSecrets, inputSecrets, maskOnce } from './secrets.js';
+import { savingRegistry } from './traffic/local-process.js';
 import { VERSION } from './version.js';
 
 /** The action's main step: read inputs, run the gate (with its cluster side, if any), report, set the outcome. */
 export async function main(): Promise<void> {
-  core.saveState('isPost', 'true');
   core.info(`Version ${VERSION}`);
   const mask = maskOnce((secret) => core.setSecret(secret));
   mask(inputSecrets((name) => core.getInput(name)));
@@ -36,12 +36,15 @@ export async function main(): Promise<void> {
 
   let config: ExperimentConfig | undefined;
   try {
-    config = buildConfig((name) => core.getInput(name), {
-      readFile: (path) => readFileSync(resolve(workspace, path), 'utf8'),
-      commitSha: process.env.GITHUB_SHA,
-    });
+    config = buildConfig(
+      (name) => core.getInput(name),
+      {
+        readFile: (path) => readFileSync(resolve(workspace, path), 'utf8'),
+        commitSha: process.env.GITHUB_SHA,
+      },
+      (note) => core.info(note),
+    );
     mask(configSecrets(config));
-    for (const note of config.notes) core.info(note);
     const run = await runGate(config, {
       clock: systemClock,
       log: core,
@@ -52,6 +55,7 @@ export async function main(): Promise<void> {
         save: (state) => core.saveState(CLUSTER_STATE, state),
         mask: (secret) => mask([secret]),
       },
+      processes: savingRegistry((state) => core.saveState(LOCAL_PROCESSES_STATE, state)),
     });
     // A cancelled run still publishes its report, but fails with one error: the cancellation, not its verdict.
     const cancelled = () => cancellation.signal.aborted;

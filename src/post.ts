@@ -1,22 +1,42 @@
 import * as core from '@actions/core';
-import { CLUSTER_STATE } from './action-state.js';
+import { CLUSTER_STATE, LOCAL_PROCESSES_STATE } from './action-state.js';
 import { cleanupFromState } from './cluster/dark-launch.js';
 import { createKubeApi } from './cluster/kube-client.js';
 import { MANAGED_BY, MANAGED_BY_LABEL } from './cluster/ownership.js';
 import { parseKubeconfig } from './config/cluster-values.js';
 import type { KubeconfigSource } from './core/cluster-config.js';
 import { inputSecrets, maskOnce } from './secrets.js';
+import { parseSavedProcesses, stopSavedProcesses } from './traffic/local-process.js';
 
 /**
  * The post step (`post-if: always()`): when the main step was cancelled or killed before its cleanup finished,
- * undo what the saved change journal still lists. It only warns; it never fails the job.
+ * stop the local versions it started and undo what the saved change journal still lists. It only warns; it
+ * never fails the job.
  */
 export async function post(): Promise<void> {
-  const state = core.getState(CLUSTER_STATE);
-  if (state === '') {
+  const processes = core.getState(LOCAL_PROCESSES_STATE);
+  const cluster = core.getState(CLUSTER_STATE);
+  if (processes === '' && cluster === '') {
     core.info('Shadowgate post: nothing to clean up.');
     return;
   }
+  if (processes !== '') await stopLocalVersions(processes);
+  if (cluster !== '') await cleanUpCluster(cluster);
+}
+
+async function stopLocalVersions(state: string): Promise<void> {
+  core.info('Shadowgate post: the main step did not stop its local versions; stopping what is left.');
+  try {
+    for (const { line, gone } of await stopSavedProcesses(parseSavedProcesses(state))) {
+      if (gone) core.info(`Shadowgate post: ${line}`);
+      else core.warning(`Shadowgate post: ${line}`);
+    }
+  } catch (error) {
+    core.warning(`Shadowgate post: could not stop the local versions: ${messageOf(error)}`);
+  }
+}
+
+async function cleanUpCluster(state: string): Promise<void> {
   const mask = maskOnce((secret) => core.setSecret(secret));
   mask(inputSecrets((name) => core.getInput(name)));
   core.info('Shadowgate post: the main step did not finish its cleanup; undoing what it left.');
@@ -31,8 +51,8 @@ export async function post(): Promise<void> {
     }
   } catch (error) {
     core.warning(
-      `Shadowgate post: cleanup failed: ${error instanceof Error ? error.message : String(error)}. What is left ` +
-        `carries the label ${MANAGED_BY_LABEL}=${MANAGED_BY}; the next run on this service sweeps it.`,
+      `Shadowgate post: cleanup failed: ${messageOf(error)}. What is left carries the label ` +
+        `${MANAGED_BY_LABEL}=${MANAGED_BY}; the next run on this service sweeps it.`,
     );
   }
 }
@@ -41,4 +61,8 @@ export async function post(): Promise<void> {
 function kubeconfigSource(): KubeconfigSource {
   const input = core.getInput('kubeconfig');
   return input.trim() === '' ? { kind: 'runner' } : parseKubeconfig(input, 'kubeconfig');
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

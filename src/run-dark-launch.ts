@@ -11,6 +11,7 @@ import type { EvaluationPlan } from './core/model.js';
 import type { ExperimentResult } from './core/result.js';
 import type { ClusterOutcome } from './report/cluster-outcome.js';
 import { preflightQueries, type RunLog, runExperiment } from './run-experiment.js';
+import type { ProcessRegistry } from './traffic/local-process.js';
 
 /** How the action and the CLI differ on the cluster side. */
 export interface ClusterWiring {
@@ -33,6 +34,8 @@ export interface GateDependencies {
   /** Masks a credential obtained while running (AWS credentials for SigV4). */
   readonly mask?: (secret: string) => void;
   readonly cluster: ClusterWiring;
+  /** Told of started local versions (the action saves them for its post step). */
+  readonly processes?: ProcessRegistry;
 }
 
 export interface GateRun {
@@ -50,8 +53,10 @@ export interface GateRun {
  * aborts it.
  */
 export async function runGate(config: ExperimentConfig, deps: GateDependencies): Promise<GateRun> {
-  const { clock, log, signal, mask } = deps;
-  if (!config.cluster) return { config, result: await runExperiment(config, { clock, log, signal, mask }) };
+  const { clock, log, signal, mask, processes } = deps;
+  if (!config.cluster) {
+    return { config, result: await runExperiment(config, { clock, log, signal, mask, processes }) };
+  }
   return runDarkLaunch(config, config.cluster, deps);
 }
 
@@ -61,7 +66,8 @@ async function runDarkLaunch(
   deps: GateDependencies,
 ): Promise<GateRun> {
   const { clock, log, signal, cluster: wiring } = deps;
-  await preflightQueries(config, { clock, log, signal, mask: deps.mask });
+  const unreachable = await preflightQueries(config, { clock, log, signal, mask: deps.mask });
+  if (unreachable) return { config, result: unreachable };
   const { api, kubeConfig } = createKubeClients(cluster.kubeconfig, wiring.mask);
   // Before anything is deployed: a wrong load-service or a missing permission then leaves nothing to undo.
   const load = config.traffic?.load;
@@ -95,14 +101,14 @@ async function evaluateLaunched(
   config: ExperimentConfig,
   cluster: ClusterConfig,
   launch: DarkLaunch,
-  { clock, log, signal, mask, cluster: wiring }: GateDependencies,
+  { clock, log, signal, mask, cluster: wiring, processes }: GateDependencies,
 ): Promise<GateRun> {
   let run: Omit<GateRun, 'cluster'>;
   let promotion: ClusterOutcome = {};
   let cleanup: ClusterOutcome;
   try {
     const evaluated = { ...config, plan: withDeployedTarget(config.plan, launch.dark) };
-    const result = await runExperiment(evaluated, { clock, log, signal, mask, preflight: false });
+    const result = await runExperiment(evaluated, { clock, log, signal, mask, preflight: false, processes });
     if (result.verdict === 'pass' && cluster.promote && !signal?.aborted) {
       promotion = await promote(() => launch.promote(), log);
     }

@@ -6,9 +6,11 @@ import type { ExperimentResult } from './core/result.js';
 import type { TrafficSummary } from './core/traffic-summary.js';
 import { BuiltinSource } from './metrics/builtin-source.js';
 import { PrometheusSource } from './metrics/prometheus-source.js';
+import { PrometheusUnreachableError, unreachableResult } from './metrics/prometheus-unreachable.js';
 import { formatProgressLine } from './report/progress-line.js';
 import { trafficLines } from './report/traffic-lines.js';
 import { describeDecision } from './report/verdict-text.js';
+import type { ProcessRegistry } from './traffic/local-process.js';
 
 export interface RunLog {
   info(line: string): void;
@@ -32,6 +34,8 @@ export async function runExperiment(
     mask?: (secret: string) => void;
     /** False when preflightQueries already ran, before the dark version was deployed. */
     preflight?: boolean;
+    /** Told of started local versions, so that a killed step's post step can stop them. */
+    processes?: ProcessRegistry;
   },
 ): Promise<ExperimentResult> {
   const { clock, log, signal } = deps;
@@ -45,7 +49,17 @@ export async function runExperiment(
       withEvidence: plan.decision.mode === 'confidence',
     });
     log.info(`Metrics: ${prometheus.description}`);
-    if (deps.preflight !== false) await prometheus.preflight(plan, clock.now(), signal);
+    if (deps.preflight !== false) {
+      try {
+        await prometheus.preflight(plan, clock.now(), signal);
+      } catch (error) {
+        // Before the local versions start: nothing to stop.
+        if (error instanceof PrometheusUnreachableError) {
+          return unreachableResult(plan, error, prometheus.description, clock.now());
+        }
+        throw error;
+      }
+    }
   }
   // Loaded only when used: the HTTP client and histograms are most of the bundle's size.
   const traffic = config.traffic
@@ -53,6 +67,7 @@ export async function runExperiment(
         log: info,
         now: () => clock.now(),
         ...(signal ? { signal } : {}),
+        ...(deps.processes ? { processes: deps.processes } : {}),
       })
     : undefined;
   let result: ExperimentResult;
@@ -85,19 +100,28 @@ export async function runExperiment(
 /**
  * The preflight alone, for a run that deploys its dark version first: every query goes to Prometheus once before
  * anything is created, so a query Prometheus rejects (or a wrong URL or credentials) fails the run with nothing to
- * undo in the cluster. The live revision is only found at deploy time; until then the service name stands in for
+ * undo in the cluster, and a Prometheus that cannot be reached at all resolves with the run's inconclusive
+ * result, before any change. The live revision is only found at deploy time; until then the service name stands in for
  * it, as a label value does not change whether Prometheus accepts a query.
  */
 export async function preflightQueries(
   config: ExperimentConfig,
   deps: { clock: Clock; log: RunLog; signal?: AbortSignal; mask?: (secret: string) => void },
-): Promise<void> {
+): Promise<ExperimentResult | undefined> {
   const { plan } = config;
-  if (!config.prometheus) return;
+  if (!config.prometheus) return undefined;
   const target = { ...plan.target, liveRevision: plan.target.liveRevision ?? plan.target.service };
   const source = new PrometheusSource(config.prometheus, target, {
     log: (line) => deps.log.info(line),
     mask: deps.mask,
   });
-  await source.preflight({ ...plan, target }, deps.clock.now(), deps.signal);
+  try {
+    await source.preflight({ ...plan, target }, deps.clock.now(), deps.signal);
+    return undefined;
+  } catch (error) {
+    if (error instanceof PrometheusUnreachableError) {
+      return unreachableResult(plan, error, source.description, deps.clock.now());
+    }
+    throw error;
+  }
 }

@@ -127,7 +127,6 @@ describe('the bundled action on a pull_request event', () => {
   });
 
   it('runs the post step from the saved state without failing', async () => {
-    expect(first.state.isPost).toBe('true');
     const post = await runBundledAction({
       inputs: inputs('checkout-00002'),
       event: PR,

@@ -32,6 +32,14 @@ beforeAll(async () => {
       profile: { ...HEALTHY, latencies: [{ ms: 400, weight: 1 }] },
     },
     { namespace: 'shop', service: 'cart', revision: 'cart-idle', profile: NO_TRAFFIC },
+    // The dark revision of the Iter8 tutorial's experiment, and one whose answers are 5% 404s.
+    { namespace: 'default', service: 'sample-app', revision: 'sample-app-v2', profile: HEALTHY },
+    {
+      namespace: 'default',
+      service: 'sample-app',
+      revision: 'sample-app-404s',
+      profile: { ...HEALTHY, notFoundRatio: 0.05 },
+    },
   ]);
   const binary = prometheusBinaries().find((b) => existsSync(b.path));
   if (!binary) throw new Error('No Prometheus binary: run testenv/provision.sh');
@@ -116,6 +124,82 @@ describe('shadowgate run', () => {
   it('exits 3 with the usage on a wrong command line', async () => {
     const { exitCode, stderr } = await cli('evaluate');
     expect(exitCode).toBe(3);
-    expect(stderr).toMatch(/^Usage: shadowgate run <experiment.yaml>/m);
+    expect(stderr).toMatch(/^Usage: shadowgate run \[experiment\.yaml\] \[--<input> <value>\]\.\.\./m);
+    expect(stderr).toMatch(/^shadowgate --help lists every flag\.$/m);
+  });
+});
+
+// Every action input is a flag, so an Iter8 file, which has no place for a Prometheus URL, runs unchanged.
+describe('shadowgate run with flags', () => {
+  const TUTORIAL = '__tests__/fixtures/iter8-mirroring-experiment.yaml';
+
+  it('lists every input as a flag in --help', async () => {
+    const { exitCode, stdout } = await cli('--help');
+    expect(exitCode).toBe(0);
+    for (const flag of [
+      '--prometheus-url',
+      '--iterations',
+      '--objectives',
+      '--metric-template',
+      '--kubeconfig',
+    ])
+      expect(stdout).toMatch(new RegExp(`^  ${flag} <value>$`, 'm'));
+  });
+
+  it('runs the Iter8 tutorial experiment unchanged with --prometheus-url, notes first', async () => {
+    const { exitCode, stdout, stderr } = await cli(
+      'run',
+      TUTORIAL,
+      '--prometheus-url',
+      prometheus.url,
+      '--interval',
+      '2s',
+      '--iterations',
+      '2',
+    );
+    expect(exitCode, stderr).toBe(0);
+    const lines = stderr.split('\n');
+    expect(lines[0]).toBe('Iter8: metadata.name mirroring → name mirroring');
+    expect(stderr).toContain("input interval overrides the experiment file's value");
+    expect(stderr).toMatch(/^Metrics: prometheus \(knative-legacy\)/m);
+    expect(lines.findIndex((line) => line.startsWith('Iter8:'))).toBeLessThan(
+      lines.findIndex((line) => line.startsWith('Metrics:')),
+    );
+    expect(stdout).toMatch(/Verdict: PASS/);
+  });
+
+  it("judges the tutorial's error-rate objective as Iter8 did: 404s are errors too", async () => {
+    const { exitCode, stdout, stderr } = await cli(
+      'run',
+      TUTORIAL,
+      ...['--prometheus-url', prometheus.url, '--interval', '2s', '--iterations', '2'],
+      ...['--dark-revision', 'sample-app-404s'],
+    );
+    expect(exitCode, stderr).toBe(1);
+    expect(stderr).toContain("Iter8's error-rate counts every response that is not 2xx");
+    expect(stdout).toMatch(/^Verdict: FAIL - non-2xx-rate 5(\.0+)?%, limit <= 1%/m);
+  });
+
+  it('prints the mapping notes before a later error', async () => {
+    const { exitCode, stderr } = await cli('run', TUTORIAL);
+    expect(exitCode).toBe(3);
+    const lines = stderr.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^Iter8: /);
+    expect(lines.at(-2)).toBe(
+      'Invalid prometheus-url: missing; set the prometheus-url input (CLI: --prometheus-url) or prometheus.url in the experiment file',
+    );
+  });
+
+  it('validates flags as the action validates inputs (exit 3, naming the flag)', async () => {
+    const { exitCode, stderr } = await cli(
+      'run',
+      TUTORIAL,
+      '--prometheus-url',
+      prometheus.url,
+      '--fail-fast',
+      'sometimes',
+    );
+    expect(exitCode).toBe(3);
+    expect(stderr).toMatch(/^Invalid fail-fast: /m);
   });
 });

@@ -171,7 +171,7 @@ describe.each(metricsBackends())('$name', (spec) => {
       });
       expect(result.verdict).toBe('inconclusive');
       expect(result.reason).toContain(
-        `dark request count: Prometheus at http://127.0.0.1:${closedPort}: network error ECONNREFUSED (2 attempts)`,
+        `dark request count: Prometheus at http://127.0.0.1:${closedPort}: network error ECONNREFUSED (connection refused) (2 attempts)`,
       );
       expect(result.iterations.at(-1)?.requests.dark.status).toBe('unavailable');
     },

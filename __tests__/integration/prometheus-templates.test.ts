@@ -4,7 +4,7 @@ import type { MetricReading } from '../../src/core/metrics-source.js';
 import type { MetricSpec, TimeWindow } from '../../src/core/model.js';
 import { PrometheusSource } from '../../src/metrics/prometheus-source.js';
 import { escapePromqlString, escapeRegexLiteral } from '../../src/metrics/promql-escape.js';
-import { bucketsMs, FAST, LIVE, NAMESPACE, SERVICE, SHOP_PODS } from '../support/fake-shop.js';
+import { bucketsMs, CLIENT_ERRORS, FAST, LIVE, NAMESPACE, SERVICE, SHOP_PODS } from '../support/fake-shop.js';
 import { expectedMeanMs, expectedQuantileMs, MetricsExporter } from '../support/metrics-exporter.js';
 import { type MetricsBackend, metricsBackends, startBackend } from '../support/metrics-backends.js';
 
@@ -18,6 +18,7 @@ import { type MetricsBackend, metricsBackends, startBackend } from '../support/m
 const metrics = {
   requests: { id: 'request-count', kind: 'request-count', unit: 'count' },
   errors: { id: 'error-rate', kind: 'error-rate', unit: 'ratio' },
+  non2xx: { id: 'non-2xx-rate', kind: 'error-rate', unit: 'ratio', errors: 'non-2xx' },
   mean: { id: 'mean-latency', kind: 'mean-latency', unit: 'ms' },
   p95: { id: 'p95-latency', kind: 'latency-percentile', percentile: 95, unit: 'ms' },
 } satisfies Record<string, MetricSpec>;
@@ -78,6 +79,16 @@ describe.each(metricsBackends())('$name', (spec) => {
       expectClose(value(await read(metrics.mean)), expectedMeanMs(FAST), EXACT);
       expectClose(value(await read(metrics.errors)), FAST.errorRatio, EXACT);
       expectClose(value(await read(metrics.requests)), FAST.requestsPerSecond * WINDOW_S, 0.25);
+    });
+
+    it('counts only 5xx in error-rate, and 4xx too in non-2xx-rate (Iter8 error-rate)', async () => {
+      const notFound = CLIENT_ERRORS.notFoundRatio ?? 0;
+      expectClose(value(await read(metrics.errors, 'shop-client-errors')), CLIENT_ERRORS.errorRatio, EXACT);
+      expectClose(
+        value(await read(metrics.non2xx, 'shop-client-errors')),
+        CLIENT_ERRORS.errorRatio + notFound,
+        EXACT,
+      );
     });
 
     it('reads the live revision', async () => {

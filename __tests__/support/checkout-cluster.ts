@@ -259,21 +259,6 @@ async function listServed(
   }
 }
 
-/** Sends `signal` to the step once `line` appears in its output, as the runner does on cancellation. */
-export function signalWhen(line: RegExp, signal: NodeJS.Signals): (child: ChildProcess) => void {
-  return (child) => {
-    let seen = '';
-    let sent = false;
-    child.stdout?.on('data', (chunk) => {
-      seen += chunk;
-      if (!sent && line.test(seen)) {
-        sent = true;
-        child.kill(signal);
-      }
-    });
-  };
-}
-
 /** Both streams of a step, for assertion messages. */
 export function output(result: ActionRun): string {
   return `${result.stdout}\n${result.stderr}`;

@@ -56,6 +56,8 @@ export const SLOW_TAIL: TrafficProfile = {
   ],
 };
 export const ERRORS: TrafficProfile = { ...FAST, errorRatio: 0.2 };
+/** 2% answered 503 and 8% 404: error-rate 2%, non-2xx-rate (Iter8's error-rate) 10%. */
+export const CLIENT_ERRORS: TrafficProfile = { ...FAST, errorRatio: 0.02, notFoundRatio: 0.08 };
 const BROKEN: TrafficProfile = {
   requestsPerSecond: RATE,
   latencies: [{ ms: 5000, weight: 1 }],
@@ -75,6 +77,7 @@ export const SHOP_PODS: readonly FakePod[] = [
   pod('shop-slow', SLOW),
   pod('shop-slow-tail', SLOW_TAIL),
   pod('shop-errors', ERRORS),
+  pod('shop-client-errors', CLIENT_ERRORS),
   pod('shop-stopping', FAST),
   // Decoys: a revision whose name extends shop-fast, and shop-fast in another namespace.
   pod('shop-fast2', BROKEN),

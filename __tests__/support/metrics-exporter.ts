@@ -26,6 +26,8 @@ export interface TrafficProfile {
    * real traffic is a sample; without, counts grow as exact fractions of the rate, so results can be predicted.
    */
   readonly seed?: number;
+  /** Share of requests answered 404 (neither 2xx nor 5xx); default none. */
+  readonly notFoundRatio?: number;
 }
 
 export interface FakePod {
@@ -74,11 +76,15 @@ export function expectedQuantileMs(profile: TrafficProfile, boundsMs: readonly n
   return lower + ((upper - lower) * (rank - below)) / ((cumulative[index] ?? 0) - below);
 }
 
-type StatusCode = '200' | '503';
+type StatusCode = '200' | '404' | '503';
 
 /** One revision's requests so far: per status code, the count at each latency. */
 class PodTraffic {
-  private readonly counts: Record<StatusCode, Map<number, number>> = { '200': new Map(), '503': new Map() };
+  private readonly counts: Record<StatusCode, Map<number, number>> = {
+    '200': new Map(),
+    '404': new Map(),
+    '503': new Map(),
+  };
   private since = Date.now();
 
   constructor(
@@ -117,7 +123,9 @@ class PodTraffic {
         if (share > 0)
           this.counts[code].set(ms, (this.counts[code].get(ms) ?? 0) + requests * weight * share);
       };
-      add('200', 1 - this.profile.errorRatio);
+      const notFound = this.profile.notFoundRatio ?? 0;
+      add('200', 1 - this.profile.errorRatio - notFound);
+      add('404', notFound);
       add('503', this.profile.errorRatio);
     }
   }
@@ -141,7 +149,7 @@ class PodTraffic {
 
   /** Codes that have seen requests: like real exporters, series appear with the first request. */
   codes(): StatusCode[] {
-    return (['200', '503'] as const).filter((code) => this.counts[code].size > 0);
+    return (['200', '404', '503'] as const).filter((code) => this.counts[code].size > 0);
   }
 
   histogram(code: StatusCode, boundsMs: readonly number[]) {

@@ -23,7 +23,8 @@ export interface PullRequestEvent {
 /**
  * Runs the bundled action the way the GitHub runner does: `node dist/index.js` with `INPUT_<NAME>` variables
  * (the name upper-cased, hyphens kept), the event payload in GITHUB_EVENT_PATH, and the file commands
- * GITHUB_OUTPUT, GITHUB_STATE and GITHUB_STEP_SUMMARY. `state` from an earlier run makes it the post step.
+ * GITHUB_OUTPUT, GITHUB_STATE and GITHUB_STEP_SUMMARY. With `state` (what an earlier run saved, possibly
+ * nothing) it is that run's post step: `node dist/post.js`, as action.yml's `post`.
  */
 export async function runBundledAction(options: {
   inputs: Record<string, string>;
@@ -31,6 +32,10 @@ export async function runBundledAction(options: {
   apiUrl: string;
   state?: Record<string, string>;
   env?: Record<string, string>;
+  /** The bundle to run; default `dist`, as committed. */
+  distDir?: string;
+  /** The Node.js binary; default this process's. */
+  node?: string;
   /** Called once the process runs, e.g. to signal it as the runner does on cancellation. */
   onSpawn?: (child: ChildProcess) => void;
 }): Promise<ActionRun> {
@@ -82,7 +87,8 @@ export async function runBundledAction(options: {
     ...options.env,
   };
 
-  const child = spawn(process.execPath, ['dist/index.js'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const entry = join(options.distDir ?? 'dist', options.state === undefined ? 'index.js' : 'post.js');
+  const child = spawn(options.node ?? process.execPath, [entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => {
@@ -112,4 +118,24 @@ export function parseFileCommand(text: string): Record<string, string> {
     if (name !== undefined && value !== undefined) values[name] = value;
   }
   return values;
+}
+
+/**
+ * Sends `signal` to a process (a step, or act running one) once `line` appears in its output (stdout and stderr),
+ * as the runner does on cancellation.
+ */
+export function signalWhen(line: RegExp, signal: NodeJS.Signals): (child: ChildProcess) => void {
+  return (child) => {
+    let seen = '';
+    let sent = false;
+    const watch = (chunk: Buffer) => {
+      seen += chunk;
+      if (!sent && line.test(seen)) {
+        sent = true;
+        child.kill(signal);
+      }
+    };
+    child.stdout?.on('data', watch);
+    child.stderr?.on('data', watch);
+  };
 }

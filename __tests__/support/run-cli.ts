@@ -6,12 +6,15 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs the bundled CLI (`node dist/cli.js …args`) with only `env` (plus PATH) in its environment. */
+/**
+ * Runs the bundled CLI (`node dist/cli.js …args`) with only `env` (plus PATH) in its environment, on this
+ * process's Node.js unless `node` names another binary.
+ */
 export function runCli(
   args: readonly string[],
-  options: { env?: Record<string, string>; onSpawn?: (child: ChildProcess) => void } = {},
+  options: { env?: Record<string, string>; onSpawn?: (child: ChildProcess) => void; node?: string } = {},
 ): Promise<CliRun> {
-  const child = spawn(process.execPath, ['dist/cli.js', ...args], {
+  const child = spawn(options.node ?? process.execPath, ['dist/cli.js', ...args], {
     env: { PATH: process.env.PATH ?? '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

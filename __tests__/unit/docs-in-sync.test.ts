@@ -16,7 +16,7 @@ describe('action.yml and README', () => {
   it('declares every input the config layer reads, and no default that would override an experiment file', () => {
     const action = parse(actionYml) as {
       inputs: Record<string, { default?: string }>;
-      runs: { using: string; 'post-if'?: string };
+      runs: { using: string; main: string; post: string; 'post-if'?: string };
     };
     expect(Object.keys(action.inputs).sort()).toEqual(Object.keys(ACTION_INPUTS).sort());
     const declaredDefaults = Object.entries(action.inputs).filter(([, input]) => input.default !== undefined);
@@ -31,7 +31,10 @@ describe('action.yml and README', () => {
       ],
     ]);
     expect(action.runs.using).toBe('node24');
-    // The post step cleans the cluster up after failure and cancellation too.
+    // The post step has an entry of its own, so it never runs the main step's code, and it cleans up after
+    // failure and cancellation too.
+    expect(action.runs.main).toBe('dist/index.js');
+    expect(action.runs.post).toBe('dist/post.js');
     expect(action.runs['post-if']).toBe('always()');
   });
 

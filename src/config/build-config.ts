@@ -21,15 +21,22 @@ const MERGED_MAPS: readonly SettingKey[] = ['queries', 'prometheusHeaders'];
 /**
  * The validated experiment from the action's inputs and, when the `experiment` input names one, an experiment
  * file (Shadowgate's or Iter8's). A non-empty input overrides the file's value. Throws ConfigurationError only.
+ * `note` receives each note as soon as it is made: how the file was mapped right after it is read, so the log
+ * shows it even when a later check fails.
  */
-export function buildConfig(getInput: (name: string) => string, deps: ConfigDependencies): ExperimentConfig {
+export function buildConfig(
+  getInput: (name: string) => string,
+  deps: ConfigDependencies,
+  note: (line: string) => void = () => {},
+): ExperimentConfig {
   const inputs = readActionInputs(getInput, deps);
   const file =
     inputs.experimentPath === undefined ? undefined : readExperimentFile(inputs.experimentPath, deps);
-  return resolveConfig(
-    file ? mergeSettings(file, inputs.settings) : { settings: inputs.settings, notes: [] },
-    deps.commitSha,
-  );
+  const merged = file ? mergeSettings(file, inputs.settings) : { settings: inputs.settings, notes: [] };
+  for (const line of merged.notes) note(line);
+  const config = resolveConfig(merged, deps.commitSha);
+  for (const line of config.notes.slice(merged.notes.length)) note(line);
+  return config;
 }
 
 function readExperimentFile(path: string, deps: ConfigDependencies): SettingsSource {
@@ -325,7 +332,11 @@ function required<K extends SettingKey>(
   const field = CONFIG_FIELDS.find((candidate) => candidate.setting === key);
   const input = field?.input ?? key;
   const inFile = field?.file === undefined ? '' : ` or ${field.file} in the experiment file`;
-  throw new ConfigurationError(input, `missing; set the ${input} input${inFile}`, example ?? field?.default);
+  throw new ConfigurationError(
+    input,
+    `missing; set the ${input} input (CLI: --${input})${inFile}`,
+    example ?? field?.default,
+  );
 }
 
 function inputNameOf(setting: SettingKey): string {

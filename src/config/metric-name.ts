@@ -1,4 +1,10 @@
-import { ERROR_RATE, MEAN_LATENCY, REQUEST_COUNT, RESPONSE_MISMATCH_RATE } from '../core/builtin-metrics.js';
+import {
+  ERROR_RATE,
+  MEAN_LATENCY,
+  NON_2XX_RATE,
+  REQUEST_COUNT,
+  RESPONSE_MISMATCH_RATE,
+} from '../core/builtin-metrics.js';
 import type { MetricSpec } from '../core/model.js';
 import { didYouMean } from './did-you-mean.js';
 
@@ -8,6 +14,7 @@ const FIXED: Readonly<Record<string, MetricSpec>> = {
   'mean-latency': MEAN_LATENCY,
   'latency-mean': MEAN_LATENCY,
   'error-rate': ERROR_RATE,
+  'non-2xx-rate': NON_2XX_RATE,
   'request-count': REQUEST_COUNT,
   'response-mismatch-rate': RESPONSE_MISMATCH_RATE,
 };
@@ -49,7 +56,7 @@ export function unknownMetricProblem(name: string, customMetricIds: ReadonlySet<
   const known = [...Object.keys(FIXED), 'p95-latency', ...customMetricIds];
   return (
     `unknown metric "${name}"${didYouMean(normalised, known)}; use mean-latency, pNN-latency (e.g. p95-latency, ` +
-    'p99.9-latency), error-rate, request-count, response-mismatch-rate, or a custom metric id that has a query in `queries`'
+    'p99.9-latency), error-rate, non-2xx-rate, request-count, response-mismatch-rate, or a custom metric id that has a query in `queries`'
   );
 }
 

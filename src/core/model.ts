@@ -24,6 +24,11 @@ export interface MetricSpec {
   readonly kind: MetricKind;
   /** Only for `latency-percentile`: the percentile in (0, 100), e.g. 95 or 99.9. */
   readonly percentile?: number;
+  /**
+   * Only for `error-rate`: which responses are errors. Unset: 5xx and no response at all. `non-2xx`: every
+   * response that is not 2xx, and no response (Iter8's iter8-knative/error-rate).
+   */
+  readonly errors?: 'non-2xx';
   readonly unit: MetricUnit;
 }
 

@@ -14,7 +14,8 @@ import type { TimeWindow, Version } from '../core/model.js';
  * samples. Percentiles are exact (nearest rank over every response), not interpolated within buckets.
  *
  * - `request-count`: mirrored requests whose both answers completed in the window;
- * - `error-rate`: the share answered 5xx or not at all (connection error, timeout);
+ * - `error-rate`: the share answered 5xx or not at all (connection error, timeout); `non-2xx-rate`: the share
+ *   answered anything but 2xx, or not at all;
  * - `mean-latency`, `pNN-latency`: over the requests that got a response, whatever its status;
  * - `response-mismatch-rate`: the share of compared requests whose dark answer differed from live's (for live: whose
  *   live replica's answer did); requests not compared are not trials.
@@ -35,7 +36,7 @@ export class BuiltinSource implements MetricsSource {
         return { status: 'ok', value: sample.count };
       case 'error-rate': {
         if (sample.count === 0) return noRequests(version);
-        const outcomes = errorOutcomes(side);
+        const outcomes = errorOutcomes(side, metric.errors === 'non-2xx' ? isNot2xx : isServerError);
         const events = outcomes.reduce((sum, outcome) => sum + outcome, 0);
         return {
           status: 'ok',
@@ -152,12 +153,15 @@ function noRequests(version: Version): MetricReading {
   return { status: 'no-data', reason: `no mirrored request to ${version} completed in the window` };
 }
 
-/** Per request, 1 for an error: a 5xx, or no response at all (connection error, timeout). */
-function errorOutcomes({ statuses }: SideSample): Uint8Array {
+/** `status` 0 is no response at all, an error either way. */
+const isServerError = (status: number) => status === 0 || status >= 500;
+const isNot2xx = (status: number) => status < 200 || status >= 300;
+
+/** Per request, 1 for an error as `isError` counts them. */
+function errorOutcomes({ statuses }: SideSample, isError: (status: number) => boolean): Uint8Array {
   const outcomes = new Uint8Array(statuses.length);
   for (let i = 0; i < statuses.length; i++) {
-    const status = statuses[i] as number;
-    if (status === 0 || status >= 500) outcomes[i] = 1;
+    if (isError(statuses[i] as number)) outcomes[i] = 1;
   }
   return outcomes;
 }

@@ -30,7 +30,15 @@ export interface PrometheusClientOptions {
   readonly mask?: (secret: string) => void;
 }
 
-type Unavailable = { readonly status: 'unavailable'; readonly reason: string };
+/**
+ * A backend that stayed down past the retry budget; `unreachable` when no attempt got as far as a connection
+ * (refused, host not found, no route).
+ */
+type Unavailable = {
+  readonly status: 'unavailable';
+  readonly reason: string;
+  readonly unreachable?: boolean;
+};
 type NoData = { readonly status: 'no-data'; readonly reason: string };
 
 /** An instant query's outcome: a value, no data, or a backend that stayed down past the retry budget. */
@@ -41,7 +49,17 @@ type DataReader<T> = (data: unknown, query: PromqlQuery) => T;
 
 type Attempt<T> =
   | { readonly done: T | NoData | Unavailable }
-  | { readonly retry: string; readonly retryAfterMs?: number };
+  | { readonly retry: string; readonly retryAfterMs?: number; readonly unreachable?: boolean };
+
+/** Network errors that mean no connection was made at all, with what they mean in words. */
+const UNREACHABLE: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EHOSTUNREACH: 'no route to host',
+  ENETUNREACH: 'network unreachable',
+  EHOSTDOWN: 'host is down',
+};
 
 /** A client for `POST /api/v1/query` of Prometheus 2.x and 3.x (and API-compatible servers). */
 export class PrometheusClient {
@@ -104,14 +122,17 @@ export class PrometheusClient {
     signal?: AbortSignal,
   ): Promise<T | NoData | Unavailable> {
     const attempts = Math.max(1, this.connection.attempts);
+    let reached = false;
     for (let attempt = 1; ; attempt += 1) {
       const outcome = await this.attempt(query, timeMs, read, signal);
       if ('done' in outcome) return outcome.done;
+      reached ||= outcome.unreachable !== true;
       if (attempt >= attempts) {
         const tries = attempts === 1 ? '1 attempt' : `${attempts} attempts`;
         return {
           status: 'unavailable',
           reason: `Prometheus at ${this.endpoint}: ${outcome.retry} (${tries})`,
+          ...(reached ? {} : { unreachable: true }),
         };
       }
       const wait = Math.min(
@@ -157,7 +178,7 @@ export class PrometheusClient {
       response = await this.http.post(this.queryUrl, body, { headers, ...(signal ? { signal } : {}) });
     } catch (error) {
       if (signal?.aborted) return { done: aborted(signal) };
-      return { retry: this.transportProblem(error) };
+      return this.transportProblem(error);
     }
     return this.interpret(response, query, read);
   }
@@ -180,12 +201,15 @@ export class PrometheusClient {
     return (await this.signer).sign({ method: 'POST', url: this.queryUrl, headers, body });
   }
 
-  private transportProblem(error: unknown): string {
+  private transportProblem(error: unknown): Attempt<never> {
     if (!axios.isAxiosError(error)) throw error;
     const code = error.code ?? '';
     if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
-      return `no answer within ${this.connection.timeoutMs} ms`;
+      return { retry: `no answer within ${this.connection.timeoutMs} ms` };
     }
+    const unreachable = UNREACHABLE[code];
+    if (unreachable !== undefined)
+      return { retry: `network error ${code} (${unreachable})`, unreachable: true };
     if (/CERT|SIGNATURE|ISSUER|SELF_SIGNED|TLS|SSL/.test(code)) {
       throw new ConfigurationError(
         'prometheus.tls',
@@ -194,7 +218,7 @@ export class PrometheusClient {
         'caBundle: <PEM of the CA that signed the Prometheus certificate>',
       );
     }
-    return `network error ${code || error.message}`;
+    return { retry: `network error ${code || error.message}` };
   }
 
   private interpret<T>(response: AxiosResponse<string>, query: PromqlQuery, read: DataReader<T>): Attempt<T> {

@@ -3,6 +3,7 @@ import type { Evidence } from '../core/evidence.js';
 import type { MetricQuery, MetricReading, MetricsSource } from '../core/metrics-source.js';
 import type { EvaluationPlan, TargetIdentity } from '../core/model.js';
 import { PrometheusClient, type PrometheusClientOptions, type QueryOutcome } from './prometheus-client.js';
+import { PrometheusUnreachableError } from './prometheus-unreachable.js';
 import {
   type EvidenceQueries,
   evidenceQueryList,
@@ -111,9 +112,11 @@ export class PrometheusSource implements MetricsSource {
 
   /**
    * Renders every query of the plan and sends each once at `timeMs`, before anything is deployed: a query
-   * Prometheus rejects, or a wrong URL or credentials, rejects with a ConfigurationError. An outage does not
-   * (the run reports it as inconclusive), and the first query that finds Prometheus down ends the preflight,
-   * so an outage costs one retry budget here, not one per query. Resolves with the queries, for the report.
+   * Prometheus rejects, or a wrong URL or credentials, rejects with a ConfigurationError. A Prometheus that no
+   * attempt could even connect to rejects with a PrometheusUnreachableError, so the run stops before its first
+   * iteration. An outage of a server that does answer (5xx, timeouts) does not: the run goes on and reports it,
+   * and the first query that finds it down ends the preflight, so an outage costs one retry budget here, not
+   * one per query. Resolves with the queries, for the report.
    */
   async preflight(plan: EvaluationPlan, timeMs: number, signal?: AbortSignal): Promise<PlannedQuery[]> {
     const planned = renderPlanQueries(plan, this.config);
@@ -122,6 +125,9 @@ export class PrometheusSource implements MetricsSource {
       const outcome = query.buckets
         ? await this.client.queryBuckets(promql, timeMs, signal)
         : await this.client.query(promql, timeMs, signal);
+      if (outcome.status === 'unavailable' && outcome.unreachable) {
+        throw new PrometheusUnreachableError(`${outcome.reason}; the run stopped before its first iteration`);
+      }
       if (outcome.status === 'unavailable') break;
     }
     return planned;

@@ -187,6 +187,8 @@ interface Family {
   readonly msPerUnit: number;
   /** Selects 5xx responses. */
   readonly errorMatcher: string;
+  /** Selects every response that is not 2xx. */
+  readonly non2xxMatcher: string;
   /** Per-series increase of `metric` over the window, restricted to the version. */
   increase(metric: string, extraMatcher?: string): string;
 }
@@ -210,6 +212,7 @@ function builtinFamily(
         latencyBucket: 'istio_request_duration_milliseconds_bucket',
         msPerUnit: 1,
         errorMatcher: 'response_code=~"5.."',
+        non2xxMatcher: 'response_code!~"2.."',
         // Mirrored copies are reported only by the receiving sidecar; a Knative revision's pods run as the
         // workload `<revision>-deployment`, a plain Deployment as the revision name itself.
         increase: selected([
@@ -226,6 +229,7 @@ function builtinFamily(
         latencyBucket: 'revision_app_request_latencies_bucket',
         msPerUnit: 1,
         errorMatcher: 'response_code_class="5xx"',
+        non2xxMatcher: 'response_code_class!="2xx"',
         increase: selected([
           `namespace_name=${promqlString(identity.namespace)}`,
           `revision_name=${promqlString(identity.revision)}`,
@@ -244,6 +248,7 @@ function builtinFamily(
         latencyBucket: 'kn_serving_invocation_duration_seconds_bucket',
         msPerUnit: 1000,
         errorMatcher: 'http_response_status_code=~"5.."',
+        non2xxMatcher: 'http_response_status_code!~"2.."',
         increase: (metric, extra) =>
           `${unselected(metric, extra)} * on (job, instance) group_left () ${revisionTarget}`,
       };
@@ -258,9 +263,11 @@ function builtinQuery(metric: MetricSpec, family: Family): string {
   switch (metric.kind) {
     case 'request-count':
       return `${total} or on() vector(0)`;
-    case 'error-rate':
+    case 'error-rate': {
+      const errors = metric.errors === 'non-2xx' ? family.non2xxMatcher : family.errorMatcher;
       // Zero errors is 0, but zero requests stays empty so it reads as no data, never as 0 %.
-      return `(sum(${family.increase(family.requests, family.errorMatcher)}) or on() vector(0)) / ${total}`;
+      return `(sum(${family.increase(family.requests, errors)}) or on() vector(0)) / ${total}`;
+    }
     case 'mean-latency':
       return inMs(
         `sum(${family.increase(family.latencySum)}) / sum(${family.increase(family.latencyCount)})`,

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ConfigurationError } from '../core/configuration-error.js';
 import type { LocalTargetConfig } from '../core/traffic-config.js';
+import { localProcess, type ProcessRegistry } from './local-process.js';
 
 /** A version the proxy can reach at `url`; `stop` ends the command Shadowgate started for it, if any. */
 export interface RunningTarget {
@@ -15,6 +16,8 @@ export interface StartTargetOptions {
   readonly startTimeoutMs: number;
   readonly log: (line: string) => void;
   readonly signal?: AbortSignal;
+  /** Told of a started command's process group before it is waited for, and again once it is stopped. */
+  readonly processes?: ProcessRegistry;
 }
 
 const POLL_MS = 100;
@@ -49,11 +52,16 @@ export async function startLocalTarget(
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  // Recorded at once, so that a step killed from here on (SIGKILL passes every handler) leaves its post step
+  // what to stop.
+  const started = child.pid === undefined ? undefined : localProcess(version, child.pid);
+  if (started) options.processes?.started(started);
   const killOnExit = () => killGroup(child, 'SIGKILL');
   process.once('exit', killOnExit);
   const stop = async () => {
     process.off('exit', killOnExit);
     await stopGroup(child);
+    if (started) options.processes?.stopped(started);
   };
   options.log(`Started the ${version} version: ${config.command} (pid ${child.pid}), waiting for ${url}`);
   try {

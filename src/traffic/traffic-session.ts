@@ -10,6 +10,7 @@ import type {
   TrafficSummary,
 } from '../core/traffic-summary.js';
 import { LoadGenerator } from './load-generator.js';
+import type { ProcessRegistry } from './local-process.js';
 import { type RunningTarget, startLocalTarget } from './local-target.js';
 import { MirrorProxy } from './mirror-proxy.js';
 import { loadReplay } from './replay/replay-file.js';
@@ -33,6 +34,8 @@ export interface TrafficDependencies {
   /** Epoch ms; the clock the evaluation windows use. */
   readonly now: () => number;
   readonly signal?: AbortSignal;
+  /** Told of the local versions' process groups as they start and stop (the action saves them for its post step). */
+  readonly processes?: ProcessRegistry;
 }
 
 /**
@@ -58,6 +61,7 @@ export async function startTraffic(
       startTimeoutMs: config.startTimeoutMs,
       log,
       ...(deps.signal ? { signal: deps.signal } : {}),
+      ...(deps.processes ? { processes: deps.processes } : {}),
     };
     const started = await Promise.allSettled(
       (['live', 'dark', 'liveReplica'] as const).map((version) => {

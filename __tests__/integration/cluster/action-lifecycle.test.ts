@@ -15,11 +15,11 @@ import {
   NAMESPACE as namespace,
   output,
   SERVICE as service,
-  signalWhen,
   startCheckoutCluster,
 } from '../../support/checkout-cluster.js';
 import { leftovers } from '../../support/cluster-leftovers.js';
 import { ERRORS, FAST, LIVE } from '../../support/fake-shop.js';
+import { signalWhen } from '../../support/run-bundled-action.js';
 import { runCli } from '../../support/run-cli.js';
 
 let shop: CheckoutCluster;

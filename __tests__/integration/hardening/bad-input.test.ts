@@ -20,6 +20,7 @@ import { isWrite, type KubeApiProxy, startKubeApiProxy } from '../../support/kub
 import { type KubeTestEnv, startKubeTestEnv } from '../../support/kube-test-env.js';
 import { MetricsExporter } from '../../support/metrics-exporter.js';
 import {
+  freePort,
   type PrometheusServer,
   prometheusBinaries,
   startPrometheus,
@@ -213,5 +214,43 @@ describe('the bundled action with an invalid input set fails the step, names the
     );
     expect(result.exitCode).toBe(1);
     expect(errorMessage(result.stdout)).toMatch(/^Invalid experiment: the YAML is larger than 1024 KiB/);
+  });
+});
+
+// A Prometheus URL where nothing listens: the preflight (before the Lease, before the deploy) finds no server
+// after its retry budget and stops the run at once, inconclusive, instead of running the whole window into
+// "not enough data".
+describe('a prometheus-url nothing answers at', () => {
+  it('stops the action before any cluster change: verdict inconclusive, naming the URL and the cause', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const result = await expectNothingWritten(() =>
+      runBundledAction({
+        inputs: { ...validInputs(), 'prometheus-url': url, 'prometheus-attempts': '2', iterations: '30' },
+        event: PR,
+        apiUrl: github.url,
+      }),
+    );
+    expect(result.exitCode, result.stdout).toBe(1);
+    expect(result.outputs.verdict).toBe('inconclusive');
+    expect(errorMessage(result.stdout)).toBe(
+      `Shadowgate inconclusive: Prometheus at ${url}: network error ECONNREFUSED (connection refused) (2 attempts); the run stopped before its first iteration`,
+    );
+    expect(result.stdout).not.toMatch(/^\[1\/30\]/m);
+    expect(result.summary).not.toContain('not enough data');
+  });
+
+  it('stops the CLI the same way, with exit status 2', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const { text } = corpusFile('wrong-latency-unit.yaml');
+    const result = await expectNothingWritten(() =>
+      cliRun('unreachable.yaml', text.replaceAll('100kg', '100ms').replaceAll(prometheus.url, url)),
+    );
+    expect(result.exitCode, result.stderr).toBe(2);
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `^Verdict: INCONCLUSIVE - Prometheus at ${url.replace(/[.]/g, '\\.')}: network error ECONNREFUSED \\(connection refused\\)`,
+        'm',
+      ),
+    );
   });
 });

@@ -11,13 +11,12 @@ import {
   NAMESPACE,
   output,
   SERVICE,
-  signalWhen,
   startCheckoutCluster,
 } from '../../support/checkout-cluster.js';
 import { leftovers } from '../../support/cluster-leftovers.js';
 import { FAST } from '../../support/fake-shop.js';
 import { type KubeApiProxy, startKubeApiProxy } from '../../support/kube-api-proxy.js';
-import type { ActionRun } from '../../support/run-bundled-action.js';
+import { type ActionRun, signalWhen } from '../../support/run-bundled-action.js';
 
 /** Where the run is killed, and what of it must be in the cluster afterwards. */
 const PHASES = [

@@ -12,7 +12,6 @@ import {
   NAMESPACE,
   output,
   SERVICE,
-  signalWhen,
   startCheckoutCluster,
 } from '../../support/checkout-cluster.js';
 import { leftovers } from '../../support/cluster-leftovers.js';
@@ -23,7 +22,7 @@ import {
   type ProxiedRequest,
   startKubeApiProxy,
 } from '../../support/kube-api-proxy.js';
-import type { ActionRun } from '../../support/run-bundled-action.js';
+import { type ActionRun, signalWhen } from '../../support/run-bundled-action.js';
 
 const SUFFIXES = ['lease', 'sweep', 'deploy', 'mirror', 'evaluate', 'promote', 'close', 'report', 'twice'];
 

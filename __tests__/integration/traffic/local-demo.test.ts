@@ -1,8 +1,8 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { answers, startedUrls } from '../../support/local-versions.js';
 import { runCli } from '../../support/run-cli.js';
 
 // The README's main command path: `shadowgate run` (dist/cli.js) on the local demo samples, with builtin traffic
@@ -11,26 +11,6 @@ import { runCli } from '../../support/run-cli.js';
 /** The bundled CLI, with this process's environment (the samples' commands need PATH and HOME). */
 function cli(...args: string[]) {
   return runCli(args, { env: { ...process.env } as Record<string, string> });
-}
-
-/** Whether anything still answers at `url`. */
-function answers(url: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = request(url, { timeout: 1000 }, (response) => {
-      response.resume();
-      resolve(true);
-    });
-    probe.once('error', () => resolve(false));
-    probe.once('timeout', () => probe.destroy());
-    probe.end();
-  });
-}
-
-/** The URLs of the versions the run said it started. */
-function startedUrls(stderr: string): string[] {
-  return [
-    ...stderr.matchAll(/^Started the (?:live|dark|live-replica) version: .* waiting for (http:\S+)$/gm),
-  ].map((match) => match[1] as string);
 }
 
 let dir: string;

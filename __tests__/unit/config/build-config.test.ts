@@ -372,8 +372,9 @@ describe('buildConfig with an experiment file', () => {
     expect(config.plan.objectives.map((objective) => objective.text)).toEqual([
       'mean-latency <= 50ms',
       'p95-latency <= 100ms',
-      'error-rate <= 1%',
+      'non-2xx-rate <= 1%',
     ]);
+    expect(config.plan.objectives[2]?.metric).toMatchObject({ kind: 'error-rate', errors: 'non-2xx' });
     expect(config.prometheus?.template).toBe('knative-legacy');
     expect(config.notes).toContain('Iter8: spec.duration.intervalSeconds 10 → interval 10s');
   });
@@ -390,7 +391,7 @@ describe('buildConfig validation', () => {
     [
       { namespace: '' },
       'namespace',
-      /missing; set the namespace input or target.namespace in the experiment file/,
+      /missing; set the namespace input \(CLI: --namespace\) or target.namespace in the experiment file/,
     ],
     [{ service: '' }, 'service', /missing/],
     [{ 'dark-revision': '' }, 'dark-revision', /missing/],

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NON_2XX_RATE } from '../../../src/core/builtin-metrics.js';
 import { runEvaluation } from '../../../src/core/evaluation-loop.js';
 import type { MetricSpec, Objective, TimeWindow } from '../../../src/core/model.js';
 import { BuiltinSource, nearestRank } from '../../../src/metrics/builtin-source.js';
@@ -61,7 +62,7 @@ describe('BuiltinSource', () => {
     expect(await value(source, p(90))).toBe(1000);
   });
 
-  it('counts 5xx and missing responses as errors, 4xx not; latency only over responses', async () => {
+  it('counts 5xx and missing responses as errors, 4xx not (non-2xx-rate: 4xx too); latency only over responses', async () => {
     const source = new BuiltinSource(
       logOf([
         ok(10),
@@ -72,6 +73,9 @@ describe('BuiltinSource', () => {
     );
     expect(await value(source, ERRORS)).toBe(0.5);
     expect(await value(source, ERRORS, 'live')).toBe(0);
+    // Iter8's meaning: the 404 counts too.
+    expect(await value(source, NON_2XX_RATE)).toBe(0.75);
+    expect(await value(source, NON_2XX_RATE, 'live')).toBe(0.25);
     expect(await value(source, MEAN)).toBe(20); // (10 + 20 + 30) / 3: the timeout has no latency
     expect(await value(source, p(99))).toBe(30);
     expect(await value(source, COUNT)).toBe(4);

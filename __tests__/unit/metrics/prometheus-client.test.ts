@@ -139,14 +139,15 @@ describe('PrometheusClient', () => {
     });
   });
 
-  it('reports a closed port as unavailable', async () => {
+  it('reports a closed port as unavailable, and as unreachable: no attempt got a connection', async () => {
     const closed = new ScriptedServer();
     const closedUrl = await closed.start();
     await closed.stop();
     const outcome = await client({ url: closedUrl, attempts: 2 }).instance.query(query, T);
     expect(outcome).toEqual({
       status: 'unavailable',
-      reason: `Prometheus at ${closedUrl}: network error ECONNREFUSED (2 attempts)`,
+      reason: `Prometheus at ${closedUrl}: network error ECONNREFUSED (connection refused) (2 attempts)`,
+      unreachable: true,
     });
   });
 

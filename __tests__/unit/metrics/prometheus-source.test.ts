@@ -3,6 +3,7 @@ import type { PrometheusConfig } from '../../../src/core/config.js';
 import { ConfigurationError } from '../../../src/core/configuration-error.js';
 import type { EvaluationPlan, MetricSpec, TargetIdentity } from '../../../src/core/model.js';
 import { PrometheusSource } from '../../../src/metrics/prometheus-source.js';
+import { PrometheusUnreachableError } from '../../../src/metrics/prometheus-unreachable.js';
 import { buckets, failure, ScriptedServer, success } from '../../support/scripted-prometheus.js';
 
 const server = new ScriptedServer();
@@ -134,6 +135,19 @@ describe('PrometheusSource', () => {
       server.replies = [1, 2, 3, 4].map(() => failure(503, 'unavailable', 'down'));
       await expect(new PrometheusSource(config, target, noWait).preflight(plan, 0)).resolves.toHaveLength(2);
       expect(server.requests).toHaveLength(config.attempts);
+    });
+
+    it('stops the run when no attempt could connect at all, naming the URL and the cause', async () => {
+      const closed = new ScriptedServer();
+      const url = await closed.start();
+      await closed.stop();
+      const error = await new PrometheusSource({ ...config, url }, target, noWait)
+        .preflight(plan, 0)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PrometheusUnreachableError);
+      expect((error as Error).message).toBe(
+        `Prometheus at ${url}: network error ECONNREFUSED (connection refused) (2 attempts); the run stopped before its first iteration`,
+      );
     });
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NON_2XX_RATE } from '../../../src/core/builtin-metrics.js';
 import type { MetricTemplate } from '../../../src/core/config.js';
 import { ConfigurationError } from '../../../src/core/configuration-error.js';
 import type { EvaluationPlan, MetricSpec } from '../../../src/core/model.js';
@@ -38,6 +39,10 @@ describe('istio template', () => {
       `(sum(increase(istio_requests_total{${sel}, response_code=~"5.."}[120s])) or on() vector(0)) / ` +
         `sum(increase(istio_requests_total{${sel}}[120s]))`,
     );
+    expect(render('istio', NON_2XX_RATE)).toBe(
+      `(sum(increase(istio_requests_total{${sel}, response_code!~"2.."}[120s])) or on() vector(0)) / ` +
+        `sum(increase(istio_requests_total{${sel}}[120s]))`,
+    );
     expect(render('istio', meanLatency)).toBe(
       `sum(increase(istio_request_duration_milliseconds_sum{${sel}}[120s])) / ` +
         `sum(increase(istio_request_duration_milliseconds_count{${sel}}[120s]))`,
@@ -69,6 +74,11 @@ describe('knative-legacy template', () => {
       `(sum(increase(revision_app_request_latencies_count{${sel}, response_code_class="5xx"}[120s])) ` +
         `or on() vector(0)) / sum(increase(revision_app_request_latencies_count{${sel}}[120s]))`,
     );
+    // Iter8's iter8-knative/error-rate, to the selector: response_code_class!='2xx'.
+    expect(render('knative-legacy', NON_2XX_RATE)).toBe(
+      `(sum(increase(revision_app_request_latencies_count{${sel}, response_code_class!="2xx"}[120s])) ` +
+        `or on() vector(0)) / sum(increase(revision_app_request_latencies_count{${sel}}[120s]))`,
+    );
     expect(render('knative-legacy', p95)).toBe(
       `histogram_quantile(0.95, sum by (le) (increase(revision_app_request_latencies_bucket{${sel}}[120s])))`,
     );
@@ -85,6 +95,10 @@ describe('knative template (Serving 1.21+, OpenTelemetry)', () => {
     );
     expect(render('knative', errorRate)).toBe(
       `(sum(increase(kn_serving_invocation_duration_seconds_count{http_response_status_code=~"5.."}[120s]) ${join}) ` +
+        `or on() vector(0)) / sum(increase(kn_serving_invocation_duration_seconds_count[120s]) ${join})`,
+    );
+    expect(render('knative', NON_2XX_RATE)).toBe(
+      `(sum(increase(kn_serving_invocation_duration_seconds_count{http_response_status_code!~"2.."}[120s]) ${join}) ` +
         `or on() vector(0)) / sum(increase(kn_serving_invocation_duration_seconds_count[120s]) ${join})`,
     );
     expect(render('knative', meanLatency)).toBe(

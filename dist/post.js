@@ -1,0 +1,3 @@
+import { createRequire as __shadowgateCreateRequire } from 'node:module'; const require = __shadowgateCreateRequire(import.meta.url);
+import{ACTION_REMEDY,nodeVersionProblem,workflowCommand}from"./chunks/chunk-B665NTU2.js";import"./chunks/chunk-MEKL6JZH.js";var problem=nodeVersionProblem(process.versions.node,ACTION_REMEDY);if(problem!==void 0)process.stdout.write(workflowCommand("warning",`Shadowgate post step skipped: ${problem}`));else{process.stdout.write(`Shadowgate post: cleanup after the SLO gate
+`);try{let{post}=await import("./chunks/post-ICHPMXKN.js");await post()}catch(error){let message=error instanceof Error?error.stack??error.message:String(error);process.stdout.write(workflowCommand("warning",`Shadowgate post step: ${message}`))}}
