@@ -67,7 +67,7 @@ describe("the seed tutorial's Iter8 experiment", () => {
     expect(result.plan.objectives.map((o: { text: string }) => o.text)).toEqual([
       'mean-latency <= 50ms',
       'p95-latency <= 100ms',
-      'error-rate <= 1%',
+      'non-2xx-rate <= 1%',
     ]);
     const errors = result.iterations.at(-1).assessments[2];
     expect(errors).toMatchObject({
@@ -77,7 +77,7 @@ describe("the seed tutorial's Iter8 experiment", () => {
     expect(errors.dark.evidence.trials).toBeLessThan(150);
     expect(errors.toSettle.requests).toBeGreaterThan(300);
     expect(run.stdout).toMatch(
-      /not settled: .*error-rate 0%: its 98\.33% interval reaches both sides of the limit; about [\d,]+ more dark requests \(~\d+ s at the rate so far\) would likely settle it/,
+      /not settled: .*non-2xx-rate 0%: its 98\.33% interval reaches both sides of the limit; about [\d,]+ more dark requests \(~\d+ s at the rate so far\) would likely settle it/,
     );
     expect(run.summary).toContain('**Decision:** confidence 95%, each of the 3 bounded objectives at 98.33%');
   });

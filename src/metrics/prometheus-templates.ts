@@ -100,7 +100,7 @@ export function renderEvidenceQueries(request: QueryRequest): EvidenceQueries | 
     case 'error-rate':
       return {
         kind: 'counts',
-        events: query(`sum(${family.increase(family.requests, family.errorMatcher)}) or on() vector(0)`),
+        events: query(errorCount(metric, family)),
         trials: query(builtinQuery(REQUEST_COUNT, family)),
       };
     case 'latency-percentile':
@@ -122,6 +122,12 @@ export function evidenceQueryList(evidence: EvidenceQueries): PromqlQuery[] {
   return evidence.kind === 'counts'
     ? [evidence.events, evidence.trials]
     : [evidence.buckets, ...(evidence.sum ? [evidence.sum] : [])];
+}
+
+/** The responses `metric` counts as errors (5xx, or every non-2xx for non-2xx-rate) over the window; 0 when none. */
+function errorCount(metric: MetricSpec, family: Family): string {
+  const errors = metric.errors === 'non-2xx' ? family.non2xxMatcher : family.errorMatcher;
+  return `sum(${family.increase(family.requests, errors)}) or on() vector(0)`;
 }
 
 function bucketCounts(family: Family): string {
@@ -263,11 +269,9 @@ function builtinQuery(metric: MetricSpec, family: Family): string {
   switch (metric.kind) {
     case 'request-count':
       return `${total} or on() vector(0)`;
-    case 'error-rate': {
-      const errors = metric.errors === 'non-2xx' ? family.non2xxMatcher : family.errorMatcher;
+    case 'error-rate':
       // Zero errors is 0, but zero requests stays empty so it reads as no data, never as 0 %.
-      return `(sum(${family.increase(family.requests, errors)}) or on() vector(0)) / ${total}`;
-    }
+      return `(${errorCount(metric, family)}) / ${total}`;
     case 'mean-latency':
       return inMs(
         `sum(${family.increase(family.latencySum)}) / sum(${family.increase(family.latencyCount)})`,

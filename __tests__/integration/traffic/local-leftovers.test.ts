@@ -17,7 +17,7 @@ import { type ActionRun, runBundledAction, signalWhen } from '../../support/run-
 const PR = { owner: 'acme', repo: 'shop', number: 5 };
 const NODE = `'${process.execPath}'`;
 
-function inputs(iterations: number): Record<string, string> {
+function inputs(iterations: number, extra: Record<string, string> = {}): Record<string, string> {
   return {
     service: 'checkout',
     metrics: 'builtin',
@@ -29,13 +29,21 @@ function inputs(iterations: number): Record<string, string> {
     iterations: String(iterations),
     'min-requests': '5',
     comment: 'never',
+    ...extra,
   };
 }
 
 const step = (
   iterations: number,
   options: Pick<Parameters<typeof runBundledAction>[0], 'state' | 'onSpawn'> = {},
-) => runBundledAction({ inputs: inputs(iterations), event: PR, apiUrl: 'http://127.0.0.1:9', ...options });
+  extra: Record<string, string> = {},
+) =>
+  runBundledAction({
+    inputs: inputs(iterations, extra),
+    event: PR,
+    apiUrl: 'http://127.0.0.1:9',
+    ...options,
+  });
 
 const alive = (group: LocalProcess) => remainingGroup(group, listProcesses()).members;
 
@@ -82,7 +90,9 @@ describe('local versions of a killed main step', () => {
 
 describe('local versions of a main step that ends normally', () => {
   it('are stopped by the main step itself, whose saved state then lists none', async () => {
-    const main = await step(1);
+    // One second's 20 requests cannot show p95 < 500ms at 95% confidence (inconclusive fails the job); the
+    // verdict is not what this test is about, so the point-estimate rule decides it.
+    const main = await step(1, {}, { confidence: 'off' });
     expect(main.exitCode, main.stdout + main.stderr).toBe(0);
     expect(main.state['local-processes']).toBe('');
     const post = await step(1, { state: main.state });

@@ -320,6 +320,19 @@ describe('renderEvidenceQueries', () => {
     expect(evidence.trials.promql).toBe(render('istio', requestCount));
   });
 
+  // Found when the Iter8 tutorial's non-2xx-rate ran on Prometheus: 5% of 404s read "5% [0%, 0.642%]" and passed,
+  // because the bound counted only the 5xx.
+  it('counts every non-2xx response for non-2xx-rate, as its value query does', () => {
+    for (const template of ['istio', 'knative', 'knative-legacy'] as const) {
+      const evidence = request(template, NON_2XX_RATE);
+      const serverErrors = request(template, errorRate);
+      if (evidence?.kind !== 'counts' || serverErrors?.kind !== 'counts') throw new Error('expected counts');
+      expect(evidence.events.promql).not.toBe(serverErrors.events.promql);
+      expect(render(template, NON_2XX_RATE)).toContain(evidence.events.promql);
+      expect(render(template, errorRate)).toContain(serverErrors.events.promql);
+    }
+  });
+
   it('reads the histogram inside histogram_quantile, and its sum for a mean, with the unit of its le', () => {
     const percentile = request('knative', p95);
     expect(percentile).toMatchObject({ kind: 'histogram', msPerUnit: 1000 });
