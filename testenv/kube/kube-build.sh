@@ -30,7 +30,13 @@ kube_build() {
   else
     # With several packages, -o names a directory and each binary is named after its package's last element.
     (cd "$kube_dir" && CGO_ENABLED=0 go build -buildvcs=false -trimpath -ldflags="$ldflags" -o "$tmp/" "${packages[@]}")
-    for pair in "$@"; do mv -f "$tmp/$(basename "${pair#*=}")" "$tmp/${pair%%=*}"; done
+    # Only where the names differ: mv of a file onto itself fails ("are the same file"), as kubelet=…/cmd/kubelet
+    # did on the first cold build.
+    local built
+    for pair in "$@"; do
+      built="$(basename "${pair#*=}")"
+      [[ "$built" == "${pair%%=*}" ]] || mv -f "$tmp/$built" "$tmp/${pair%%=*}"
+    done
   fi
   for name in "${names[@]}"; do mv -f "$tmp/$name" "$cache/bin/$name"; done
   rm -rf "$tmp"
