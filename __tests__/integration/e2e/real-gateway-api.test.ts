@@ -3,7 +3,8 @@
 // translating the RequestMirror filter the action adds into the real Envoy's request_mirror_policies, and a real
 // Prometheus scraping the pods (samples/app reports the Istio-shaped metrics a sidecar would). Also: dark versions
 // that never run, reported with the kubelet's own reasons; promotion; a SIGKILL and the post step's cleanup; and
-// the least-privilege Role of samples/rbac as the action's only permissions.
+// the least-privilege Role of samples/rbac as the action's only permissions; and a SIGKILL with no post step,
+// swept by the next run once the dead run's Lease expires.
 import { readFileSync } from 'node:fs';
 import type * as k8s from '@kubernetes/client-node';
 import { CoreV1Api, loadAllYaml } from '@kubernetes/client-node';
@@ -119,6 +120,34 @@ describe('cleanup after a SIGKILL, on the real cluster', () => {
     const post = await shop.run(shop.inputs('killed', APP_IMAGES.healthy), { state: killed.state });
     expect(post.exitCode, output(post)).toBe(0);
     expect(post.stdout).not.toMatch(/^::warning::/m);
+    expect(await shop.managedObjects()).toEqual([]);
+    await expect.poll(() => shop.clusterState(), { timeout: 60_000 }).toEqual(before);
+  });
+});
+
+describe('a SIGKILL with no post step, on the real cluster', () => {
+  it('the next run takes over the expired Lease, sweeps the dark copy, restores the HTTPRoute and passes', async () => {
+    const before = await shop.clusterState();
+    const killed = await shop.run(shop.inputs('swept', APP_IMAGES.healthy), {
+      onSpawn: signalWhen(/HTTPRoute "shop" mirrors 100% of the traffic/, 'SIGKILL'),
+    });
+    expect(killed.exitCode, output(killed)).toBeNull();
+    const killedRunId = /"runId":"([^"]+)"/.exec(killed.state.cluster ?? '')?.[1];
+    expect(killedRunId).toBeDefined();
+    expect(await shop.managedObjects()).not.toEqual([]);
+
+    const next = await shop.run(shop.inputs('next', APP_IMAGES.healthy, { 'lease-timeout': '90s' }));
+    expect(next.exitCode, output(next)).toBe(0);
+    expect(next.outputs.verdict).toBe('pass');
+    expect(next.stdout).toContain(
+      `Taking over the Lease "shadowgate-checkout" from run "${killedRunId}", which stopped renewing it`,
+    );
+    for (const kind of ['Deployment', 'Service']) {
+      expect(next.stdout).toContain(`Swept ${kind} "checkout-swept", left behind by run "${killedRunId}"`);
+    }
+    expect(next.stdout).toContain(
+      `Restored HTTPRoute "shop", which run "${killedRunId}" had changed and not put back`,
+    );
     expect(await shop.managedObjects()).toEqual([]);
     await expect.poll(() => shop.clusterState(), { timeout: 60_000 }).toEqual(before);
   });
