@@ -17,7 +17,9 @@ const { parseAllDocuments } = require('yaml');
 
 const [servingDir, networkingDir, cachingDir, tag, out] = process.argv.slice(2);
 if (!out) {
-  console.error('usage: node manifests.mjs <serving dir> <networking dir> <caching dir> <image tag> <out file>');
+  console.error(
+    'usage: node manifests.mjs <serving dir> <networking dir> <caching dir> <image tag> <out file>',
+  );
   process.exit(2);
 }
 
