@@ -62,12 +62,15 @@ export function condition(
   return object?.status?.conditions?.find((entry) => entry.type === type);
 }
 
+/** The label Knative puts on a revision's Deployment, pods and Services. */
+export const REVISION_LABEL = 'serving.knative.dev/revision';
+
 /**
  * Labels of the revision's private Kubernetes Service, which reaches its pods directly (not the activator).
  * Found by label because Knative shortens `<revision>-private` with a hash when it would exceed 63 characters.
  */
 export function privateServiceSelector(revision: string): string {
-  return `serving.knative.dev/revision=${revision},networking.internal.knative.dev/serviceType=Private`;
+  return `${REVISION_LABEL}=${revision},networking.internal.knative.dev/serviceType=Private`;
 }
 
 /** The headers Knative's activator needs to find a revision. */

@@ -82,6 +82,27 @@ export function assessJob(job: V1Job, pods: readonly V1Pod[]): RolloutState {
   return { phase: 'progressing', detail: ['no pod ready yet', ...hints].join('; ') };
 }
 
+/**
+ * What the pods' containers show: `fatal`, the waiting reasons a fresh candidate does not recover from within a
+ * gate's timeout (each with its pod, container and last exit); `hints`, every other waiting reason and pods that
+ * cannot be scheduled. Pods being deleted are left out.
+ */
+export function podProblems(pods: readonly V1Pod[]): { fatal: string[]; hints: string[] } {
+  const livePods = pods.filter((pod) => !pod.metadata?.deletionTimestamp);
+  const containerProblems = livePods.flatMap(waitingContainers);
+  return {
+    fatal: containerProblems
+      .filter((problem) => FATAL_WAITING_REASONS.has(problem.reason))
+      .map((problem) => problem.text),
+    hints: [
+      ...livePods.flatMap(unscheduled),
+      ...containerProblems
+        .filter((problem) => !FATAL_WAITING_REASONS.has(problem.reason))
+        .map((problem) => problem.text),
+    ],
+  };
+}
+
 interface ContainerProblem {
   readonly reason: string;
   readonly text: string;
