@@ -167,6 +167,30 @@ export function realCluster(info: RealClusterInfo): RealCluster {
       });
     },
     async deleteNamespace(namespace) {
+      // Kubernetes deletes a namespace's pods first and looks again only after half their grace period, which
+      // for Knative's pods is the revision timeout (300 s): with Knative's Services deleted first and their pods
+      // gone, the namespace goes at once.
+      const knative = await admin
+        .makeApiClient(k8s.CustomObjectsApi)
+        .deleteCollectionNamespacedCustomObject({
+          group: 'serving.knative.dev',
+          version: 'v1',
+          namespace,
+          plural: 'services',
+        })
+        .then(
+          () => true,
+          () => false,
+        );
+      if (knative) {
+        await until(`the Knative pods in ${namespace} gone`, 120_000, async () => {
+          const pods = await core.listNamespacedPod({
+            namespace,
+            labelSelector: 'serving.knative.dev/service',
+          });
+          return pods.items.length === 0;
+        });
+      }
       try {
         await core.deleteNamespace({ name: namespace });
       } catch (error) {
