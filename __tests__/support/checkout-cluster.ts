@@ -27,6 +27,8 @@ export const CANDIDATE = 'ghcr.io/acme/checkout:pr-21';
 export type Kind = readonly [apiVersion: string, kind: string];
 
 /** The kinds the action may create or change here, and the Pods the stand-in controller makes. */
+const KNATIVE_LAST_MODIFIER = 'serving.knative.dev/lastModifier';
+
 const KINDS: readonly Kind[] = [
   ['apps/v1', 'Deployment'],
   ['v1', 'Service'],
@@ -223,6 +225,10 @@ export async function clusterState(
     for (const object of await listServed(admin, apiVersion, kind, namespace)) {
       const { resourceVersion, generation, managedFields, ...metadata } = object.metadata ?? {};
       const { status, ...rest } = object as k8s.KubernetesObject & { status?: unknown };
+      // Knative's webhook writes the user of every update that changes a Service's spec here (and its
+      // controller copies it to the Configuration and Route), so putting the spec back records the action's user.
+      const { [KNATIVE_LAST_MODIFIER]: _modifier, ...annotations } = metadata.annotations ?? {};
+      if (metadata.annotations) metadata.annotations = annotations;
       state[`${kind}/${metadata.name}`] = { ...rest, metadata };
     }
   }

@@ -161,7 +161,13 @@ function podsJob(discovery: KubernetesDiscovery) {
       },
     ],
     relabel_configs: [
-      { source_labels: ['__meta_kubernetes_pod_container_port_name'], regex: 'http', action: 'keep' },
+      // samples/app's port; in a Knative revision's pod Knative names it user-port, and queue-proxy serves the
+      // revision's request metrics on http-usermetric.
+      {
+        source_labels: ['__meta_kubernetes_pod_container_port_name'],
+        regex: 'http|user-port|http-usermetric',
+        action: 'keep',
+      },
     ],
   };
 }

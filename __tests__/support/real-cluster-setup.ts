@@ -8,6 +8,7 @@ import {
   realClusterUnsupported,
   startRealCluster,
   stopRealCluster,
+  waitWhileOtherClusterRuns,
 } from './real-cluster.js';
 
 declare module 'vitest' {
@@ -22,6 +23,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     project.provide('realCluster', { unavailable: unsupported });
     return undefined;
   }
+  // One cluster per machine: another live owner's (another checkout's suite) is waited for, never stopped.
+  await waitWhileOtherClusterRuns();
   // Before the start's own sweep, a crashed run's leftovers would count as ours: stop (idempotent) first.
   await stopRealCluster();
   const before = await hostFootprint();

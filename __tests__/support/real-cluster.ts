@@ -103,6 +103,38 @@ export function runningClusterInfo(): RealClusterInfo {
   };
 }
 
+/**
+ * Runs `cluster.sh knative` on the running cluster: installs Knative Serving 1.15 (its controller, webhook and
+ * autoscaler as pods, built by testenv/knative/provision.sh) and waits until the webhook serves the API server.
+ * Safe to repeat: a second call finds it installed and only waits. Resolves to the seconds it took.
+ */
+export async function startKnative(): Promise<number> {
+  const started = Date.now();
+  await execFileAsync('bash', [CLUSTER_SH, 'knative'], { maxBuffer: 1 << 20 });
+  return (Date.now() - started) / 1000;
+}
+
+/**
+ * Waits while a cluster whose owner is alive runs (`cluster.sh status`), e.g. another checkout's integration
+ * suite: `cluster.sh stop` would take it away from under that run.
+ */
+export async function waitWhileOtherClusterRuns(timeoutMs = 30 * 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let said = false;
+  for (;;) {
+    const running = await execFileAsync('bash', [CLUSTER_SH, 'status']).then(
+      () => true,
+      () => false,
+    );
+    if (!running) return;
+    if (Date.now() > deadline)
+      throw new Error(`another run's cluster still runs after ${timeoutMs / 1000} s`);
+    if (!said) console.log('testenv/cluster: waiting for the cluster another run owns to stop');
+    said = true;
+    await delay(5_000);
+  }
+}
+
 /** Runs `cluster.sh stop`: every process, container, mount, chain and cgroup of the cluster gone. */
 export async function stopRealCluster(): Promise<void> {
   await execFileAsync('bash', [CLUSTER_SH, 'stop']);
@@ -135,6 +167,30 @@ export function realCluster(info: RealClusterInfo): RealCluster {
       });
     },
     async deleteNamespace(namespace) {
+      // Kubernetes deletes a namespace's pods first and looks again only after half their grace period, which
+      // for Knative's pods is the revision timeout (300 s): with Knative's Services deleted first and their pods
+      // gone, the namespace goes at once.
+      const knative = await admin
+        .makeApiClient(k8s.CustomObjectsApi)
+        .deleteCollectionNamespacedCustomObject({
+          group: 'serving.knative.dev',
+          version: 'v1',
+          namespace,
+          plural: 'services',
+        })
+        .then(
+          () => true,
+          () => false,
+        );
+      if (knative) {
+        await until(`the Knative pods in ${namespace} gone`, 120_000, async () => {
+          const pods = await core.listNamespacedPod({
+            namespace,
+            labelSelector: 'serving.knative.dev/service',
+          });
+          return pods.items.length === 0;
+        });
+      }
       try {
         await core.deleteNamespace({ name: namespace });
       } catch (error) {

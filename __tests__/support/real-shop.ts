@@ -53,6 +53,15 @@ export function onRealCluster(
         if (container.readinessProbe?.httpGet) container.readinessProbe.httpGet.path = HEALTH_PATH;
       }
     }
+    if (copy.apiVersion === 'serving.knative.dev/v1' && copy.kind === 'Service') {
+      const pod = (copy as { spec?: { template?: { spec?: { containers?: k8s.V1Container[] } } } }).spec
+        ?.template?.spec;
+      for (const container of pod?.containers ?? []) {
+        container.image = APP_IMAGES.healthy;
+        container.ports = (container.ports ?? []).map((port) => ({ ...port, containerPort: APP_PORT }));
+        if (container.readinessProbe?.httpGet) container.readinessProbe.httpGet.path = HEALTH_PATH;
+      }
+    }
     return copy;
   });
 }

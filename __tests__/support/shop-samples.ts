@@ -63,6 +63,27 @@ export const KNATIVE_ISTIO: ShopSample = {
   ],
 };
 
+/**
+ * A Knative Service behind an HTTPRoute to its revision's Service; on the real cluster only, with Knative's own
+ * controller. The live revision checkout-v1 runs as the workload checkout-v1-deployment, as Knative names it.
+ */
+export const KNATIVE_GATEWAY_API: ShopSample = {
+  files: ['knative-gateway-api/app.yaml'],
+  namespace: 'knative-shop',
+  service: 'checkout',
+  target: 'knative',
+  router: { kind: 'gateway-api', httpRoute: 'shop' },
+  liveWorkload: 'checkout-v1-deployment',
+  extraKinds: [
+    ['gateway.networking.k8s.io/v1', 'Gateway'],
+    ['gateway.networking.k8s.io/v1', 'HTTPRoute'],
+    ['serving.knative.dev/v1', 'Service'],
+    ['serving.knative.dev/v1', 'Configuration'],
+    ['serving.knative.dev/v1', 'Route'],
+    ['serving.knative.dev/v1', 'Revision'],
+  ],
+};
+
 /** The sample's objects, in file order (a Namespace first). */
 export function sampleObjects(sample: ShopSample = ISTIO_DEPLOYMENT): k8s.KubernetesObject[] {
   return sample.files.flatMap((file) =>

@@ -1,5 +1,6 @@
 import type { ChangeJournal, ClusterChange } from './change-journal.js';
 import type { KubeApi, ObjectRef } from './kube-api.js';
+import { KNATIVE_API_VERSION, waitUntilKnativeLeft } from './knative-resources.js';
 import { describeRef, restorePrevious } from './object-change.js';
 
 const STATE_VERSION = 1;
@@ -119,6 +120,7 @@ export async function undoChanges(
   api: KubeApi,
   journal: ChangeJournal,
   log: (line: string) => void,
+  knativeWait?: { timeoutMs?: number; pollMs?: number },
 ): Promise<Omit<CleanupSummary, 'leaseReleased'>> {
   const deleted: string[] = [];
   const restored: string[] = [];
@@ -135,6 +137,14 @@ export async function undoChanges(
         await restorePrevious(api, change.ref, change.previous);
         restored.push(what);
         log(`Restored ${what} to its state before the run`);
+        if (change.ref.apiVersion === KNATIVE_API_VERSION && change.ref.kind === 'Service') {
+          const dark = journal.changes
+            .filter((entry) => entry.action === 'created' && entry.ref.kind === 'Revision')
+            .map((entry) => entry.ref.name);
+          if (dark.length > 0 && !(await waitUntilKnativeLeft(api, change.ref, dark, knativeWait))) {
+            log(`Knative has not yet moved ${what} off ${dark.join(', ')}; deleting it anyway`);
+          }
+        }
       } else {
         log(`${what} no longer exists; nothing to restore`);
       }

@@ -1,5 +1,6 @@
 import type { KubernetesObject, V1Container } from '@kubernetes/client-node';
-import type { ObjectRef } from './kube-api.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { KubeApi, ObjectRef } from './kube-api.js';
 
 /**
  * The parts of Knative Serving's objects Shadowgate reads and writes (knative/serving pkg/apis/serving/v1).
@@ -62,15 +63,43 @@ export function condition(
   return object?.status?.conditions?.find((entry) => entry.type === type);
 }
 
+/** The label Knative puts on a revision's Deployment, pods and Services. */
+export const REVISION_LABEL = 'serving.knative.dev/revision';
+
 /**
  * Labels of the revision's private Kubernetes Service, which reaches its pods directly (not the activator).
  * Found by label because Knative shortens `<revision>-private` with a hash when it would exceed 63 characters.
  */
 export function privateServiceSelector(revision: string): string {
-  return `serving.knative.dev/revision=${revision},networking.internal.knative.dev/serviceType=Private`;
+  return `${REVISION_LABEL}=${revision},networking.internal.knative.dev/serviceType=Private`;
 }
 
 /** The headers Knative's activator needs to find a revision. */
 export function activatorHeaders(namespace: string, revision: string): Record<string, string> {
   return { 'Knative-Serving-Namespace': namespace, 'Knative-Serving-Revision': revision };
+}
+
+/**
+ * After a Knative Service's spec is put back: waits until Knative has carried it to its Configuration and no
+ * longer names one of `darkRevisions` as the latest created. Deleting the dark revision before that lets the
+ * Configuration controller, still on the dark template, create it again (seen with Knative 1.15's controller: the
+ * deleted revision came back, with nothing left to delete it). Returns false when `timeoutMs` passed first; at once
+ * true when nothing reconciles the Service (no status) or it is gone.
+ */
+export async function waitUntilKnativeLeft(
+  api: KubeApi,
+  ref: ObjectRef,
+  darkRevisions: readonly string[],
+  options: { timeoutMs?: number; pollMs?: number } = {},
+): Promise<boolean> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  for (;;) {
+    const service = await api.read<KnativeService>(ref);
+    const observed = service?.status?.observedGeneration;
+    if (!service || observed === undefined) return true;
+    const latest = service.status?.latestCreatedRevisionName ?? '';
+    if (observed >= (service.metadata?.generation ?? 0) && !darkRevisions.includes(latest)) return true;
+    if (Date.now() >= deadline) return false;
+    await delay(options.pollMs ?? 250);
+  }
 }

@@ -1,4 +1,4 @@
-import type { V1Service } from '@kubernetes/client-node';
+import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import type { KnativeTargetConfig } from '../core/cluster-config.js';
 import { ConfigurationError } from '../core/configuration-error.js';
 import type { ChangeJournal } from './change-journal.js';
@@ -12,12 +12,14 @@ import {
   type KnativeService,
   knativeServiceRef,
   privateServiceSelector,
+  REVISION_LABEL,
   type Revision,
   revisionRef,
   type TrafficTarget,
 } from './knative-resources.js';
 import { updateWithRetry } from './kube-client.js';
 import { changeObject, withoutChangeMarks } from './object-change.js';
+import { podProblems } from './rollout-status.js';
 import type { DarkVersion, ServicePort, Target } from './target.js';
 
 /**
@@ -120,8 +122,27 @@ function servingContainer(
   return chosen;
 }
 
-/** How far the dark revision has come. Fails on the revision's own Ready=False or the Configuration's. */
+/**
+ * How far the dark revision has come. Fails on the revision's own Ready=False or the Configuration's, and on what
+ * the revision's pods show while Knative has not said anything yet: Knative's controller looks at the pods only
+ * when the revision's Deployment changes, so a container that crash-loops in a pod that never got ready leaves
+ * the revision Ready=Unknown without a reason until the Deployment's progress deadline (10 minutes by default).
+ */
 export function assessDarkRevision(
+  service: KnativeService,
+  revision: Revision | undefined,
+  dark: string,
+  generation: number,
+  pods: readonly V1Pod[] = [],
+): { phase: 'ready' | 'waiting'; detail: string } | { phase: 'failed'; reason: string } {
+  const state = assessRevisionStatus(service, revision, dark, generation);
+  if (state.phase !== 'waiting') return state;
+  const { fatal, hints } = podProblems(pods);
+  if (fatal.length > 0) return { phase: 'failed', reason: fatal.join('; ') };
+  return hints.length > 0 ? { phase: 'waiting', detail: [state.detail, ...hints].join('; ') } : state;
+}
+
+function assessRevisionStatus(
   service: KnativeService,
   revision: Revision | undefined,
   dark: string,
@@ -220,7 +241,10 @@ export class KnativeTarget implements Target {
           `Knative Service "${service}" in namespace "${namespace}" was deleted during the run`,
         );
       const revision = await api.read<Revision>(darkRef);
-      const state = assessDarkRevision(found, revision, this.darkName, generation);
+      const pods = revision
+        ? await api.list<V1Pod>('v1', 'Pod', namespace, `${REVISION_LABEL}=${this.darkName}`)
+        : [];
+      const state = assessDarkRevision(found, revision, this.darkName, generation, pods);
       if (state.phase === 'failed') throw new ClusterError(`${this.what()} failed: ${state.reason}`);
       return state.phase === 'ready' ? { ready: true } : { waiting: state.detail };
     });

@@ -26,7 +26,6 @@ const FATAL_WAITING_REASONS = new Set([
 export function assessRollout(deployment: V1Deployment, pods: readonly V1Pod[]): RolloutState {
   const status = deployment.status ?? {};
   const conditions = status.conditions ?? [];
-  const livePods = pods.filter((pod) => !pod.metadata?.deletionTimestamp);
   const failures: string[] = [];
   const replicaFailure = conditions.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
   if (replicaFailure) failures.push(`ReplicaFailure (${replicaFailure.reason}): ${replicaFailure.message}`);
@@ -34,9 +33,8 @@ export function assessRollout(deployment: V1Deployment, pods: readonly V1Pod[]):
   if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded') {
     failures.push(`ProgressDeadlineExceeded: ${progressing.message}`);
   }
-  const containerProblems = livePods.flatMap(waitingContainers);
-  const fatal = containerProblems.filter((problem) => FATAL_WAITING_REASONS.has(problem.reason));
-  failures.push(...fatal.map((problem) => problem.text));
+  const { fatal, hints } = podProblems(pods);
+  failures.push(...fatal);
   if (failures.length > 0) return { phase: 'failed', reason: failures.join('; ') };
 
   const generation = deployment.metadata?.generation ?? 0;
@@ -55,7 +53,6 @@ export function assessRollout(deployment: V1Deployment, pods: readonly V1Pod[]):
     missing = `${available} of ${updated} updated replicas available`;
   }
   if (missing === undefined) return { phase: 'ready' };
-  const hints = [...livePods.flatMap(unscheduled), ...containerProblems.map((problem) => problem.text)];
   return { phase: 'progressing', detail: [missing, ...hints].join('; ') };
 }
 
@@ -73,13 +70,31 @@ export function assessJob(job: V1Job, pods: readonly V1Pod[]): RolloutState {
       reason: `${ended.type}${ended.reason ? ` (${ended.reason})` : ''}: ${ended.message ?? ''}`.trimEnd(),
     };
   }
+  const { fatal, hints } = podProblems(pods);
+  if (fatal.length > 0) return { phase: 'failed', reason: fatal.join('; ') };
+  if ((job.status?.ready ?? 0) >= 1) return { phase: 'ready' };
+  return { phase: 'progressing', detail: ['no pod ready yet', ...hints].join('; ') };
+}
+
+/**
+ * What the pods' containers show: `fatal`, the waiting reasons a fresh candidate does not recover from within a
+ * gate's timeout (each with its pod, container and last exit); `hints`, every other waiting reason and pods that
+ * cannot be scheduled. Pods being deleted are left out.
+ */
+export function podProblems(pods: readonly V1Pod[]): { fatal: string[]; hints: string[] } {
   const livePods = pods.filter((pod) => !pod.metadata?.deletionTimestamp);
   const containerProblems = livePods.flatMap(waitingContainers);
-  const fatal = containerProblems.filter((problem) => FATAL_WAITING_REASONS.has(problem.reason));
-  if (fatal.length > 0) return { phase: 'failed', reason: fatal.map((problem) => problem.text).join('; ') };
-  if ((job.status?.ready ?? 0) >= 1) return { phase: 'ready' };
-  const hints = [...livePods.flatMap(unscheduled), ...containerProblems.map((problem) => problem.text)];
-  return { phase: 'progressing', detail: ['no pod ready yet', ...hints].join('; ') };
+  return {
+    fatal: containerProblems
+      .filter((problem) => FATAL_WAITING_REASONS.has(problem.reason))
+      .map((problem) => problem.text),
+    hints: [
+      ...livePods.flatMap(unscheduled),
+      ...containerProblems
+        .filter((problem) => !FATAL_WAITING_REASONS.has(problem.reason))
+        .map((problem) => problem.text),
+    ],
+  };
 }
 
 interface ContainerProblem {

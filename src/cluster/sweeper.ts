@@ -1,6 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ClusterContext } from './cluster-context.js';
 import { ClusterError } from './cluster-error.js';
+import { waitUntilKnativeLeft } from './knative-resources.js';
 import type { ObjectRef } from './kube-api.js';
 import { updateWithRetry } from './kube-client.js';
 import {
@@ -80,6 +81,8 @@ export async function sweepLeftovers(
       log(`Restored ${describeRef(ref)}, which run "${run}" had changed and not put back`);
       if (apiVersion === KNATIVE_SERVICE.apiVersion && kind === KNATIVE_SERVICE.kind) {
         const revision = orphanedDarkRevision(object, previous, namespace);
+        // Not before Knative has left it: its Configuration controller would create it again (as in undoChanges).
+        if (revision) await waitUntilKnativeLeft(api, ref, [revision.name]);
         if (revision && (await api.delete(revision))) deleted.push(describeRef(revision));
       }
     }

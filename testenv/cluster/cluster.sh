@@ -5,6 +5,9 @@
 #                                    KUBECONFIG (admin), SERVER, GATEWAY_CLASS, LOG_DIR (also in $run/info)
 #   cluster.sh stop                  stop it and remove everything it made on the host; safe to repeat
 #   cluster.sh status                exit 0 while a cluster runs
+#   cluster.sh knative               on the running cluster, install Knative Serving 1.15 (../knative/provision.sh
+#                                    built it) and wait until its controller, webhook and autoscaler are Ready;
+#                                    safe to repeat. Only for the tests that need it: the start stays quick.
 #
 # One cluster per machine: kube-proxy's iptables chains and the bridge are the host's. A start waits while another
 # owner's cluster runs, and sweeps one whose owner died. A watchdog stops the cluster when the owner (by default the
@@ -23,6 +26,8 @@ bin="$cache/bin"
 eg_ver="$(awk '$1 == "require" && $2 == "github.com/envoyproxy/gateway" { print $3 }' "$here/envoy-gateway/go.mod")"
 envoy_ver=1.40.0
 cluster_cache="${XDG_CACHE_HOME:-$HOME/.cache}/shadowgate/testenv/cluster-eg-${eg_ver}-envoy-${envoy_ver}"
+kn_ver="$(awk '$1 == "require" && $2 == "knative.dev/serving" { print $3 }' "$here/../knative/go.mod")"
+kn_cache="${XDG_CACHE_HOME:-$HOME/.cache}/shadowgate/testenv/knative-${kn_ver}"
 
 run=/run/shadowgate-cluster
 lib=/var/lib/shadowgate-cluster
@@ -152,10 +157,11 @@ spawn() { # spawn <name> <command...>: in its own session, logs in $run/logs/<na
 }
 
 wait_for() { # wait_for <what> <seconds> <command...>
-  local what=$1 deadline=$((SECONDS + $2))
+  local what=$1 seconds=$2 deadline=$((SECONDS + $2))
   shift 2
   until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || die "$what not within $2 s; logs in $run/logs"
+    # $seconds, not $2: after the shift $2 is the command's first argument.
+    ((SECONDS < deadline)) || die "$what not within $seconds s; logs in $run/logs"
     sleep 0.2
   done
 }
@@ -230,6 +236,8 @@ state = "$run/containerd"
   [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
     SystemdCgroup = false
 EOF
+  # isDefaultGateway: a default route in each pod through the bridge, so pods reach Services' ClusterIPs (Knative's
+  # controller, webhook and autoscaler reach the API server at 10.96.0.1); isGateway alone gives none.
   cat >"$run/cni/10-shadowgate.conflist" <<EOF
 {
   "cniVersion": "0.4.0",
@@ -239,6 +247,7 @@ EOF
       "type": "bridge",
       "bridge": "$bridge",
       "isGateway": true,
+      "isDefaultGateway": true,
       "ipMasq": false,
       "hairpinMode": true,
       "ipam": {
@@ -464,6 +473,50 @@ start_cluster() {
   cat "$run/info"
 }
 
+# --- knative ----------------------------------------------------------------------------------------------------
+
+# apply <collection path> <JSON>: creates the object; one that exists already is left as it is (a repeated install).
+apply() {
+  local code
+  code="$(curl -s -o "$run/logs/knative-apply.out" -w '%{http_code}' -A testenv-cluster --cacert "$run/pki/ca.crt" \
+    --cert "$run/pki/admin.crt" --key "$run/pki/admin.key" -X POST -H 'Content-Type: application/json' \
+    --data-binary @- "https://127.0.0.1:$api_port$1" <<<"$2")"
+  [[ "$code" == 2* || "$code" == 409 ]] || die "creating $1 failed ($code): $(cat "$run/logs/knative-apply.out")"
+}
+
+available() { has_condition "/apis/apps/v1/namespaces/knative-serving/deployments/$1" Available; }
+has_ca_bundle() { [[ "$(api GET "/apis/admissionregistration.k8s.io/v1/$1")" == *'"caBundle":"'* ]]; }
+# The webhook answers the API server: a dry-run Service gets through the defaulting and validation webhooks.
+webhook_serves() {
+  api POST '/apis/serving.knative.dev/v1/namespaces/knative-serving/services?dryRun=All' \
+    -H 'Content-Type: application/json' -o /dev/null --data-binary \
+    '{"apiVersion":"serving.knative.dev/v1","kind":"Service","metadata":{"name":"probe"},"spec":{"template":{"spec":{"containers":[{"image":"dev.local/probe"}]}}}}'
+}
+
+install_knative() {
+  local started=$SECONDS phase path object name
+  [[ -f "$kn_cache/images.tar" && -f "$kn_cache/manifests.tsv" ]] || die "Knative not provisioned: run testenv/knative/provision.sh"
+  ctr --address "$run/containerd.sock" -n k8s.io images import --no-unpack=false "$kn_cache/images.tar" >/dev/null
+  for phase in crds objects; do
+    while IFS=$'\t' read -r _ path object; do apply "$path" "$object"; done < <(awk -F'\t' -v p="$phase" '$1 == p' "$kn_cache/manifests.tsv")
+    if [[ "$phase" == crds ]]; then
+      for name in $(awk -F'\t' '$2 ~ /customresourcedefinitions$/ { print $3 }' "$kn_cache/manifests.tsv" |
+        grep -o '"metadata":{"name":"[^"]*"' | cut -d'"' -f6); do
+        wait_for "CRD $name Established" 30 established "$name"
+      done
+    fi
+  done
+  for name in controller webhook autoscaler; do wait_for "knative-serving/$name Available" 180 available "$name"; done
+  # After the webhook serves: with failurePolicy Fail, the configurations refuse every Knative object until then.
+  while IFS=$'\t' read -r _ path object; do apply "$path" "$object"; done < <(awk -F'\t' '$1 == "webhooks"' "$kn_cache/manifests.tsv")
+  # The webhook makes its own certificate and writes its CA into the configurations.
+  wait_for "the webhook's CA in its configurations" 60 has_ca_bundle mutatingwebhookconfigurations/webhook.serving.knative.dev
+  wait_for "the webhook's CA in its configurations" 60 has_ca_bundle validatingwebhookconfigurations/validation.webhook.serving.knative.dev
+  wait_for "the Knative webhook serving the API server" 60 webhook_serves
+  log "Knative Serving $kn_ver ready in $((SECONDS - started))s"
+  echo "KNATIVE_VERSION=$kn_ver"
+}
+
 # --- main -------------------------------------------------------------------------------------------------------
 
 owner_alive() { [[ -f "$run/owner" ]] && kill -0 "$(cat "$run/owner")" 2>/dev/null; }
@@ -496,8 +549,14 @@ stop)
   stop_cluster
   ;;
 status) owner_alive ;;
+knative)
+  [[ -f "$run/info" ]] || die "no cluster runs: cluster.sh start first"
+  exec 9>"$run.knative.lock"
+  flock 9
+  install_knative
+  ;;
 *)
-  echo "usage: $0 start [--owner PID] | stop | status" >&2
+  echo "usage: $0 start [--owner PID] | stop | status | knative" >&2
   exit 2
   ;;
 esac

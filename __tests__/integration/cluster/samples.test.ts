@@ -349,7 +349,13 @@ function resourceName(rule: k8s.V1PolicyRule): string {
 }
 
 /** The Kubernetes manifests of each sample: everything but the experiment file and the workflows. */
-const manifestFiles = ['istio-deployment', 'gateway-api', 'knative-istio', 'rbac'].flatMap((sample) =>
+const manifestFiles = [
+  'istio-deployment',
+  'gateway-api',
+  'knative-istio',
+  'knative-gateway-api',
+  'rbac',
+].flatMap((sample) =>
   readdirSync(new URL(`${sample}/`, samples))
     .filter((file) => file.endsWith('.yaml') && file !== 'experiment.yaml')
     .map((file) => `${sample}/${file}`),
@@ -367,6 +373,7 @@ describe('sample manifests', () => {
       const moved = JSON.parse(
         JSON.stringify(object)
           .replaceAll('"namespace":"shop"', `"namespace":"${namespace}"`)
+          .replaceAll('"namespace":"knative-shop"', `"namespace":"${namespace}"`)
           .replaceAll('"namespace":"default"', `"namespace":"${namespace}"`)
           .replaceAll('"namespace":"istio-system"', `"namespace":"${namespace}"`),
       ) as k8s.KubernetesObject;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SavedJournal } from '../../../src/cluster/journal.js';
-import type { ObjectRef } from '../../../src/cluster/kube-api.js';
+import { SavedJournal, undoChanges } from '../../../src/cluster/journal.js';
+import type { KubeApi, ObjectRef } from '../../../src/cluster/kube-api.js';
 import { snapshotOf, withoutChangeMarks } from '../../../src/cluster/object-change.js';
 
 const ref = (name: string): ObjectRef => ({
@@ -100,5 +100,60 @@ describe('snapshotOf', () => {
         },
       }).metadata,
     ).toEqual({ labels: { app: 'a' }, annotations: { keep: 'y' } });
+  });
+});
+
+describe('undoChanges of a Knative dark launch', () => {
+  // Found on the real cluster with Knative 1.15: the dark revision, deleted right after the Service was put back,
+  // was created again by the Configuration controller, which was still on the dark template.
+  it("deletes the dark revision only once Knative has moved the restored Service's Configuration off it", async () => {
+    const service: ObjectRef = {
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Service',
+      namespace: 'shop',
+      name: 'checkout',
+    };
+    const revision: ObjectRef = { ...service, kind: 'Revision', name: 'checkout-dark' };
+    const events: string[] = [];
+    let reads = 0;
+    let generation = 2;
+    const api = {
+      async read(ref: ObjectRef) {
+        if (ref.kind !== 'Service') return { metadata: { name: ref.name } };
+        reads++;
+        // Knative catches up with the restored generation three reads after the update.
+        const caughtUp = events.includes('replaced') && reads >= 5;
+        return {
+          apiVersion: service.apiVersion,
+          kind: 'Service',
+          metadata: { name: 'checkout', generation, resourceVersion: String(reads) },
+          status: {
+            observedGeneration: caughtUp ? generation : generation - 1,
+            latestCreatedRevisionName: caughtUp ? 'checkout-v1' : 'checkout-dark',
+          },
+        };
+      },
+      async replace(object: unknown) {
+        generation++;
+        events.push('replaced');
+        return object;
+      },
+      async delete(ref: ObjectRef) {
+        events.push(`deleted ${ref.kind} with Knative ${reads >= 5 ? 'caught up' : 'behind'}`);
+        return true;
+      },
+    } as unknown as KubeApi;
+    const journal = new SavedJournal(header, () => {});
+    journal.record({ action: 'created', ref: revision });
+    journal.record({
+      action: 'changed',
+      ref: service,
+      previous: { kind: 'Service', metadata: { name: 'checkout' } },
+    });
+
+    const summary = await undoChanges(api, journal, () => {}, { pollMs: 1 });
+
+    expect(events).toEqual(['replaced', 'deleted Revision with Knative caught up']);
+    expect(summary.failures).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { ClusterError } from '../../../src/cluster/cluster-error.js';
 import type { KnativeService, Revision } from '../../../src/cluster/knative-resources.js';
@@ -151,6 +152,60 @@ describe('assessDarkRevision', () => {
         3,
       ),
     ).toEqual({ phase: 'failed', reason: 'ImagePullBackOff: Back-off pulling image "x"' });
+  });
+
+  // Found on the real cluster: Knative 1.15's controller looks at the pods only when the revision's Deployment
+  // changes, so a crash-looping container left the revision Ready=Unknown, without a reason, past the timeout.
+  it("fails on its pods' crash loop while Knative still says nothing, with the kubelet's reason", () => {
+    const crashing: V1Pod = {
+      metadata: { name: 'checkout-dark-deployment-5d9c-x7k2p' },
+      status: {
+        containerStatuses: [
+          {
+            name: 'app',
+            image: 'x',
+            imageID: '',
+            ready: false,
+            restartCount: 2,
+            state: {
+              waiting: {
+                reason: 'CrashLoopBackOff',
+                message: 'back-off 20s restarting failed container=app',
+              },
+            },
+            lastState: { terminated: { exitCode: 1, reason: 'Error' } },
+          },
+          {
+            name: 'queue-proxy',
+            image: 'q',
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            state: { running: {} },
+          },
+        ],
+      },
+    };
+    expect(assessDarkRevision(observed(), revision('Unknown'), 'checkout-dark', 3, [crashing])).toEqual({
+      phase: 'failed',
+      reason:
+        'pod checkout-dark-deployment-5d9c-x7k2p container app: CrashLoopBackOff: back-off 20s restarting failed ' +
+        'container=app (last exit code 1, Error)',
+    });
+    // Knative's own verdict comes first; a pod being deleted says nothing.
+    expect(
+      assessDarkRevision(
+        observed(),
+        revision('False', 'ExitCode1', 'Container failed with: boom'),
+        'checkout-dark',
+        3,
+        [crashing],
+      ),
+    ).toEqual({ phase: 'failed', reason: 'ExitCode1: Container failed with: boom' });
+    const deleting = { ...crashing, metadata: { ...crashing.metadata, deletionTimestamp: new Date() } };
+    expect(assessDarkRevision(observed(), revision('Unknown'), 'checkout-dark', 3, [deleting]).phase).toBe(
+      'waiting',
+    );
   });
 
   it("fails on the Configuration's RevisionFailed", () => {
