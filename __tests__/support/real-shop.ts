@@ -10,10 +10,12 @@ import * as k8s from '@kubernetes/client-node';
 import type { KubeApi } from '../../src/cluster/kube-api.js';
 import { createKubeApi } from '../../src/cluster/kube-client.js';
 import { LoadGenerator, type LoadReport } from '../../src/traffic/load-generator.js';
-import { clusterState, managedObjects } from './checkout-cluster.js';
+import { expect } from 'vitest';
+import { clusterState, managedObjects, output } from './checkout-cluster.js';
 import { type FakeGitHub, startFakeGitHub } from './fake-github-server.js';
 import { type PrometheusServer, prometheusBinaries, startPrometheus } from './prometheus-server.js';
 import { APP_IMAGES, type RealCluster, until } from './real-cluster.js';
+import { signalWhen } from './run-bundled-action.js';
 import { type ShopRuns, shopRuns } from './shop-runs.js';
 import { type ShopSample, sampleObjects } from './shop-samples.js';
 
@@ -197,4 +199,24 @@ function get(url: string, host?: string): Promise<string> {
     req.on('error', reject);
     req.end();
   });
+}
+
+/**
+ * SIGKILLs a run of `shop` once its mirror is on, runs the post step with the killed run's saved state, and
+ * checks that the post step warns of nothing and leaves the cluster exactly as before the run (within a minute,
+ * for pods to go).
+ */
+export async function expectPostStepRestoresKilledRun(shop: RealShop, mirrorLine: RegExp): Promise<void> {
+  const before = await shop.clusterState();
+  const killed = await shop.run(shop.inputs('killed', APP_IMAGES.healthy), {
+    onSpawn: signalWhen(mirrorLine, 'SIGKILL'),
+  });
+  expect(killed.exitCode, output(killed)).toBeNull();
+  expect(await shop.managedObjects()).not.toEqual([]);
+
+  const post = await shop.run(shop.inputs('killed', APP_IMAGES.healthy), { state: killed.state });
+  expect(post.exitCode, output(post)).toBe(0);
+  expect(post.stdout).not.toMatch(/^::warning::/m);
+  expect(await shop.managedObjects()).toEqual([]);
+  await expect.poll(() => shop.clusterState(), { timeout: 60_000 }).toEqual(before);
 }

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { output } from '../../support/checkout-cluster.js';
 import { signalWhen } from '../../support/run-bundled-action.js';
 import { APP_IMAGES } from '../../support/real-cluster.js';
-import { type RealShop, startRealShop } from '../../support/real-shop.js';
+import { expectPostStepRestoresKilledRun, type RealShop, startRealShop } from '../../support/real-shop.js';
 import { GATEWAY_API } from '../../support/shop-samples.js';
 import { suiteCluster } from '../../support/suite-cluster.js';
 
@@ -110,18 +110,7 @@ describe('a dark version that never runs, on the real cluster', () => {
 
 describe('cleanup after a SIGKILL, on the real cluster', () => {
   it("restores the cluster from the killed run's saved state in the post step", async () => {
-    const before = await shop.clusterState();
-    const killed = await shop.run(shop.inputs('killed', APP_IMAGES.healthy), {
-      onSpawn: signalWhen(/HTTPRoute "shop" mirrors 100% of the traffic/, 'SIGKILL'),
-    });
-    expect(killed.exitCode, output(killed)).toBeNull();
-    expect(await shop.managedObjects()).not.toEqual([]);
-
-    const post = await shop.run(shop.inputs('killed', APP_IMAGES.healthy), { state: killed.state });
-    expect(post.exitCode, output(post)).toBe(0);
-    expect(post.stdout).not.toMatch(/^::warning::/m);
-    expect(await shop.managedObjects()).toEqual([]);
-    await expect.poll(() => shop.clusterState(), { timeout: 60_000 }).toEqual(before);
+    await expectPostStepRestoresKilledRun(shop, /HTTPRoute "shop" mirrors 100% of the traffic/);
   });
 });
 
