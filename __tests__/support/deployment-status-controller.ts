@@ -3,7 +3,6 @@
 // replica counts, the Available and Progressing conditions) and, for a Deployment told to fail, the Pod a failing
 // rollout leaves behind, with its container waiting reason, and/or the ProgressDeadlineExceeded condition.
 import * as k8s from '@kubernetes/client-node';
-import { type ContainerWaiting, createWaitingPod } from './node-pods.js';
 import { PollingLoop } from './polling-loop.js';
 
 /** How the stand-in controller treats one Deployment. */
@@ -142,4 +141,61 @@ export class DeploymentStatusController {
       waiting,
     });
   }
+}
+
+/** A container that cannot start, as the kubelet reports it (e.g. ImagePullBackOff). */
+export interface ContainerWaiting {
+  readonly reason: string;
+  readonly message: string;
+}
+
+/**
+ * The pod a workload controller would create from `template`, never scheduled to a running state: its first
+ * container waits with `waiting` (the others run), as the kubelet would report a pod whose image cannot be pulled.
+ */
+export async function createWaitingPod(
+  core: k8s.CoreV1Api,
+  pod: {
+    readonly namespace: string;
+    readonly name: string;
+    readonly template: k8s.V1PodTemplateSpec | undefined;
+    readonly labels: Readonly<Record<string, string>>;
+    readonly waiting: ContainerWaiting;
+  },
+): Promise<void> {
+  const { namespace, name, template, waiting } = pod;
+  const containers = template?.spec?.containers ?? [];
+  await core.createNamespacedPod({
+    namespace,
+    body: {
+      metadata: { name, labels: { ...template?.metadata?.labels, ...pod.labels } },
+      spec: template?.spec ?? { containers: [] },
+    },
+  });
+  const containerStatuses = containers.map((container, index) => ({
+    name: container.name,
+    image: container.image ?? '',
+    imageID: '',
+    ready: false,
+    restartCount: 0,
+    started: false,
+    state:
+      index === 0
+        ? { waiting: { reason: waiting.reason, message: waiting.message } }
+        : { running: { startedAt: new Date() } },
+  }));
+  await core.patchNamespacedPodStatus(
+    {
+      name,
+      namespace,
+      body: {
+        status: {
+          phase: 'Pending',
+          conditions: [{ type: 'PodScheduled', status: 'True' }],
+          containerStatuses,
+        },
+      },
+    },
+    k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+  );
 }

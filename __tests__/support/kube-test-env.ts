@@ -5,7 +5,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { appendFile, mkdtemp, readFile } from 'node:fs/promises';
 import { type RequestOptions, request } from 'node:https';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,13 +28,6 @@ export interface KubeTestEnv {
    * controller-manager (not running here) would create.
    */
   createNamespace(namespace: string): Promise<void>;
-  /**
-   * Starts a fake kubelet (testenv/kube/fake-kubelet: the kubelet's own port-forward code) and registers a
-   * Ready Node `name` whose address and kubelet port lead to it. pods/portforward to a Running pod bound to
-   * that node (spec.nodeName) then works through the API server as on a real cluster, and a stream to the
-   * pod's port P reaches 127.0.0.1:P, where the test runs the pod's process.
-   */
-  startNode(name: string): Promise<void>;
   /** Stops both servers and removes their files. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -108,11 +101,6 @@ export async function startKubeTestEnv(): Promise<KubeTestEnv> {
       `--service-account-issuer=${server}`,
       `--service-account-key-file=${pki.serviceAccountKey}`,
       `--service-account-signing-key-file=${pki.serviceAccountKey}`,
-      // How it reaches (fake) kubelets for pods/portforward: verified TLS with a client certificate.
-      `--kubelet-certificate-authority=${pki.caCert}`,
-      `--kubelet-client-certificate=${pki.kubeletClientCert}`,
-      `--kubelet-client-key=${pki.kubeletClientKey}`,
-      '--kubelet-preferred-address-types=InternalIP',
     ]);
 
     const adminKubeconfig = kubeconfig(server, pki.caPem, 'admin', {
@@ -131,16 +119,6 @@ export async function startKubeTestEnv(): Promise<KubeTestEnv> {
       mintKubeconfig: (namespace, access) =>
         mintServiceAccountKubeconfig(admin, server, pki.caPem, namespace, access),
       createNamespace: (namespace) => createNamespace(admin, namespace),
-      startNode: async (name) => {
-        const [kubeletPort = 0] = await freePorts(1);
-        await env.spawn(bin('fake-kubelet'), [
-          `--listen=127.0.0.1:${kubeletPort}`,
-          `--tls-cert-file=${pki.kubeletCert}`,
-          `--tls-private-key-file=${pki.kubeletKey}`,
-          `--client-ca-file=${pki.caCert}`,
-        ]);
-        await registerNode(admin, name, kubeletPort);
-      },
       stop: () => env.stop(),
     };
   } catch (error) {
@@ -326,10 +304,6 @@ interface Pki {
   adminCert: string;
   adminKey: string;
   serviceAccountKey: string;
-  kubeletCert: string;
-  kubeletKey: string;
-  kubeletClientCert: string;
-  kubeletClientKey: string;
 }
 
 /** P-256 keys: generating them takes milliseconds, RSA keys take far longer. */
@@ -361,18 +335,6 @@ async function makePki(dir: string): Promise<Pki> {
       ['basicConstraints=critical,CA:FALSE', 'extendedKeyUsage=clientAuth'],
       signedByCa,
     ),
-    certificate(
-      'kubelet',
-      '/CN=system:node:fake-kubelet',
-      ['basicConstraints=critical,CA:FALSE', 'extendedKeyUsage=serverAuth', 'subjectAltName=IP:127.0.0.1'],
-      signedByCa,
-    ),
-    certificate(
-      'kubelet-client',
-      '/O=system:masters/CN=kube-apiserver-kubelet-client',
-      ['basicConstraints=critical,CA:FALSE', 'extendedKeyUsage=clientAuth'],
-      signedByCa,
-    ),
     // SEC1 `EC PRIVATE KEY`: --service-account-key-file reads no PKCS#8 key.
     openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', file('service-account.key')]),
   ]);
@@ -384,10 +346,6 @@ async function makePki(dir: string): Promise<Pki> {
     adminCert: file('admin.crt'),
     adminKey: file('admin.key'),
     serviceAccountKey: file('service-account.key'),
-    kubeletCert: file('kubelet.crt'),
-    kubeletKey: file('kubelet.key'),
-    kubeletClientCert: file('kubelet-client.crt'),
-    kubeletClientKey: file('kubelet-client.key'),
   };
 }
 
@@ -571,48 +529,4 @@ async function ignoreConflict(promise: Promise<unknown>): Promise<void> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A Ready Node at 127.0.0.1 whose kubelet listens on `kubeletPort`, once that port accepts connections. */
-async function registerNode(admin: k8s.KubeConfig, name: string, kubeletPort: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await accepts(kubeletPort))) {
-    if (Date.now() > deadline) throw new Error(`fake-kubelet did not listen on ${kubeletPort} within 10 s`);
-    await sleep(50);
-  }
-  const core = admin.makeApiClient(k8s.CoreV1Api);
-  await core.createNode({ body: { apiVersion: 'v1', kind: 'Node', metadata: { name } } });
-  // Addresses and the kubelet port are status, which only the status subresource writes.
-  await core.patchNodeStatus(
-    {
-      name,
-      body: {
-        status: {
-          addresses: [{ type: 'InternalIP', address: '127.0.0.1' }],
-          daemonEndpoints: { kubeletEndpoint: { Port: kubeletPort } },
-          conditions: [
-            {
-              type: 'Ready',
-              status: 'True',
-              reason: 'KubeletReady',
-              lastHeartbeatTime: new Date(),
-              lastTransitionTime: new Date(),
-            },
-          ],
-        },
-      },
-    },
-    k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-  );
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

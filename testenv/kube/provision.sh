@@ -1,8 +1,6 @@
 #!/usr/bin/env bash
 # Provisions the real Kubernetes API for the integration tests: builds
-# kube-apiserver and etcd from the Go modules pinned in go.mod, a fake kubelet
-# that serves pod port-forwarding with the kubelet's own streaming code
-# (fake-kubelet/), and copies the
+# kube-apiserver and etcd from the Go modules pinned in go.mod, and copies the
 # Knative, Istio and Gateway API CRDs out of pinned Go modules. Everything goes
 # to a per-machine cache keyed by version, so a second run does nothing.
 # Prints the cache directory on its last line.
@@ -45,17 +43,6 @@ build() { # build <binary name> <package> [extra ldflags]
 
 build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "$version_flags"
 build etcd go.etcd.io/etcd/server/v3
-
-# The fake kubelet is this repository's own code (fake-kubelet/main.go), so its cache key is its source and
-# go.sum, not a version: a changed source is rebuilt.
-kubelet_stamp="$(cat "$here/fake-kubelet/main.go" "$here/go.sum" | sha256sum | cut -c1-16)"
-if [[ "$(cat "$cache/bin/.fake-kubelet.stamp" 2>/dev/null)" == "$kubelet_stamp" && -x "$cache/bin/fake-kubelet" ]]; then
-  echo "testenv/kube: fake-kubelet ($kubelet_stamp) is cached"
-else
-  rm -f "$cache/bin/fake-kubelet"
-  build fake-kubelet ./fake-kubelet
-  echo "$kubelet_stamp" >"$cache/bin/.fake-kubelet.stamp"
-fi
 
 module_dir() { # module_dir <module@version>; prints nothing if the download fails (or Go is missing)
   (cd "$here" && go mod download -json "$1" 2>/dev/null || true) | awk -F'"' '$2 == "Dir" { print $4 }'

@@ -5,18 +5,16 @@ import type { KubernetesObject, V1Lease, V1PolicyRule } from '@kubernetes/client
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock/system-clock.js';
 import { ClusterError } from '../../../src/cluster/cluster-error.js';
-import { cleanupFromState, type DarkLaunchDeps, openDarkLaunch } from '../../../src/cluster/dark-launch.js';
+import { type DarkLaunchDeps, openDarkLaunch } from '../../../src/cluster/dark-launch.js';
 import type { VirtualService } from '../../../src/cluster/istio-router.js';
 import { SavedJournal } from '../../../src/cluster/journal.js';
 import type { KubeApi, ObjectRef } from '../../../src/cluster/kube-api.js';
 import { createKubeApi, updateWithRetry } from '../../../src/cluster/kube-client.js';
 import { LeaseLock } from '../../../src/cluster/lease-lock.js';
-import { loadJobManifest } from '../../../src/cluster/load-job.js';
 import { changeObject, snapshotOf } from '../../../src/cluster/object-change.js';
 import { CHANGED_BY_ANNOTATION, ownershipLabels } from '../../../src/cluster/ownership.js';
 import type { ClusterConfig, IstioRouterConfig } from '../../../src/core/cluster-config.js';
 import { leftovers } from '../../support/cluster-leftovers.js';
-import { JobRunner } from '../../support/job-runner.js';
 import { type KubeTestEnv, startKubeTestEnv } from '../../support/kube-test-env.js';
 
 const namespace = 'warehouse';
@@ -385,65 +383,5 @@ describe('RBAC', () => {
     const untouched = await admin.read(vsRef('dispatch-routes'));
     expect(untouched && snapshotOf(untouched)).toEqual(before);
     expect(await leftovers(admin, namespace)).toEqual([]);
-  });
-});
-
-describe('the load Job (load-target job) of a run that died', () => {
-  const loadJob = {
-    image: 'curlimages/curl:8.11.1',
-    url: 'http://parcels.warehouse.svc.cluster.local',
-    ratePerSecond: 5,
-    requests: [{ method: 'GET', path: '/', headers: {}, weight: 1 }],
-    requestTimeoutMs: 1_000,
-    runSeconds: 10,
-  };
-  const jobRef = (service: string): ObjectRef => ({
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    namespace,
-    name: `shadowgate-load-${service}`,
-  });
-
-  it("is deleted by the post step from the saved state, and by the next run's sweep", async () => {
-    // The runner runs the Job's curl loop against a URL that does not resolve here: cleanup is what matters.
-    const jobs = new JobRunner(env.adminKubeconfig, namespace);
-    try {
-      for (const service of ['parcels', 'crates']) await services(service);
-      const withJob = { ...config({ kind: 'none' }), loadJob };
-      let saved = '';
-      // A run dies after its start: only its saved state is left, which the post step undoes.
-      await openDarkLaunch(
-        withJob,
-        identity('parcels'),
-        deps('dead-2', {
-          save: (state) => {
-            saved = state;
-          },
-        }),
-      );
-      expect(await admin.read(jobRef('parcels'))).toBeDefined();
-      const lines: string[] = [];
-      const summary = await cleanupFromState(saved, { api: admin, log: (line) => lines.push(line) });
-      expect(summary.deleted).toContain('Job "shadowgate-load-parcels"');
-      expect(await admin.read(jobRef('parcels'))).toBeUndefined();
-
-      // Another run died with its state lost: the next run on the same target sweeps its Job by label.
-      await admin.create(loadJobManifest(loadJob, { namespace, service: 'crates', runId: 'dead-3' }));
-      const next: string[] = [];
-      const launch = await openDarkLaunch(
-        withJob,
-        identity('crates'),
-        deps('run-4', { log: (line) => next.push(line) }),
-      );
-      expect(next).toContain('Swept Job "shadowgate-load-crates", left behind by run "dead-3"');
-      // The new run's own Job replaced it.
-      const job = await admin.read<KubernetesObject>(jobRef('crates'));
-      expect(job?.metadata?.labels?.['shadowgate.dev/run']).toBe('run-4');
-      await launch.close();
-      expect(await admin.read(jobRef('crates'))).toBeUndefined();
-      expect(await leftovers(admin, namespace)).toEqual([]);
-    } finally {
-      await jobs.stop();
-    }
   });
 });
