@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KnativeService } from '../../../src/cluster/knative-resources.js';
 import { knativeServiceRef } from '../../../src/cluster/knative-resources.js';
 import { output } from '../../support/checkout-cluster.js';
-import { APP_IMAGES, startKnative } from '../../support/real-cluster.js';
+import { APP_IMAGES, startKnative, until } from '../../support/real-cluster.js';
 import { expectPostStepRestoresKilledRun, type RealShop, startRealShop } from '../../support/real-shop.js';
 import { sampleRoleRules } from '../../support/sample-rbac.js';
 import { KNATIVE_GATEWAY_API } from '../../support/shop-samples.js';
@@ -32,6 +32,18 @@ beforeAll(async () => {
     gateway: { port: 80, host: 'shop.example.com', path: '/checkout' },
     ratePerSecond: 100,
   });
+  // The HTTPRoute reaches the live revision's pods before Knative's route controller has written the Service's
+  // status.traffic (a full-suite run on a loaded machine started with it empty): runs begin on a settled Service.
+  await until(
+    `Knative Service ${KNATIVE_GATEWAY_API.service} reporting its live revision's traffic`,
+    120_000,
+    async () => {
+      const service = await shop.admin.read<KnativeService>(
+        knativeServiceRef(NAMESPACE, KNATIVE_GATEWAY_API.service),
+      );
+      return service?.status?.traffic?.some((target) => (target.percent ?? 0) > 0) ?? false;
+    },
+  );
   sampleRole = await cluster.mintKubeconfig(NAMESPACE, sampleRoleRules('knative-gateway.yaml'));
 });
 

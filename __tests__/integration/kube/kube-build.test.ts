@@ -27,7 +27,9 @@ if [[ $out == */ ]]; then for p in "\${packages[@]}"; do echo "$p" >"$out$(basen
 function kubeBuild(...pairs: string[]) {
   writeFileSync(join(scratch, 'go'), FAKE_GO);
   chmodSync(join(scratch, 'go'), 0o755);
-  const script = `set -euo pipefail; source testenv/kube/kube-build.sh; kube_build test "" ${pairs.map((p) => `'${p}'`).join(' ')}; echo "$cache"`;
+  // A function, not only PATH, so that the real `go` can never run: on one full-suite run PATH found it instead
+  // and the test built the real kubelet until it timed out.
+  const script = `set -euo pipefail; go() { '${join(scratch, 'go')}' "$@"; }; source testenv/kube/kube-build.sh; kube_build test "" ${pairs.map((p) => `'${p}'`).join(' ')}; echo "$cache"`;
   const run = spawnSync('bash', ['-c', script], {
     encoding: 'utf8',
     env: { ...process.env, PATH: `${scratch}:${process.env.PATH}`, XDG_CACHE_HOME: join(scratch, 'cache') },
