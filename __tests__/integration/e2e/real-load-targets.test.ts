@@ -24,6 +24,12 @@ const JOB_RULES = [
   ...sampleRoleRules('load-in-cluster.yaml', 'shadowgate-load-job'),
 ];
 
+/** The action's load, at 40/s, as users' requests the Gateway routes to checkout. */
+const ROUTED_LOAD = {
+  'load-headers': 'Host: shop.example.com',
+  'load-requests': '[/checkout]',
+  'load-rate': '40',
+};
 const RELAY = 'shop-gateway';
 const RELAY_PORT = 8080;
 /** The port-forward Role of samples/rbac/load-in-cluster.yaml, for the relay's Service, beside the combination's. */
@@ -120,9 +126,7 @@ describe('load-target job on the real cluster', () => {
         kubeconfig: await cluster.mintKubeconfig('shop', JOB_RULES),
         'load-target': 'job',
         'load-url': GATEWAY,
-        'load-headers': 'Host: shop.example.com',
-        'load-requests': '[/checkout]',
-        'load-rate': '40',
+        ...ROUTED_LOAD,
         'load-job-image': CURL_IMAGE,
       }),
     );
@@ -194,8 +198,7 @@ describe('the load Job of a killed run, on the real cluster', () => {
   const jobInputs = {
     'load-target': 'job',
     'load-url': GATEWAY,
-    'load-headers': 'Host: shop.example.com',
-    'load-requests': '[/checkout]',
+    ...ROUTED_LOAD,
     'load-rate': '20',
     'load-job-image': CURL_IMAGE,
   };
@@ -253,9 +256,7 @@ describe('load-target port-forward on the real cluster', () => {
         kubeconfig: await cluster.mintKubeconfig('shop', PORT_FORWARD_RULES),
         'load-target': 'port-forward',
         'load-service': `shop/${RELAY}:80`,
-        'load-headers': 'Host: shop.example.com',
-        'load-requests': '[/checkout]',
-        'load-rate': '40',
+        ...ROUTED_LOAD,
       }),
     );
     const share = await mirrored();
