@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { parse } from 'yaml';
+import type { KubeApi } from '../../src/cluster/kube-api.js';
 import { kubeconfig, mintServiceAccountKubeconfig } from './kube-test-env.js';
 import type { KubernetesDiscovery } from './prometheus-server.js';
 
@@ -218,4 +219,14 @@ export async function until(what: string, timeoutMs: number, check: () => Promis
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
     await delay(200);
   }
+}
+
+/** Waits until the kubelet reports pod `name` Ready, and resolves to the pod as it then is. */
+export async function readyPod(api: KubeApi, namespace: string, name: string): Promise<k8s.V1Pod> {
+  let pod: k8s.V1Pod | undefined;
+  await until(`pod ${name} ready`, 60_000, async () => {
+    pod = await api.read<k8s.V1Pod>({ apiVersion: 'v1', kind: 'Pod', namespace, name });
+    return pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  });
+  return pod as k8s.V1Pod;
 }

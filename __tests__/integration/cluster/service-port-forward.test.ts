@@ -7,7 +7,7 @@ import type { KubeApi } from '../../../src/cluster/kube-api.js';
 import { createKubeClients } from '../../../src/cluster/kube-client.js';
 import { openServicePortForward } from '../../../src/cluster/service-port-forward.js';
 import { LoadGenerator } from '../../../src/traffic/load-generator.js';
-import { APP_IMAGES, type RealCluster, until } from '../../support/real-cluster.js';
+import { APP_IMAGES, type RealCluster, readyPod } from '../../support/real-cluster.js';
 import { sampleRoleRules } from '../../support/sample-rbac.js';
 import { suiteCluster } from '../../support/suite-cluster.js';
 
@@ -40,15 +40,6 @@ function appPod(name: string, app: string, listen = APP_PORT): k8s.V1Pod {
   };
 }
 
-async function ready(name: string): Promise<k8s.V1Pod> {
-  let pod: k8s.V1Pod | undefined;
-  await until(`pod ${name} ready`, 60_000, async () => {
-    pod = await admin.api.read<k8s.V1Pod>({ apiVersion: 'v1', kind: 'Pod', namespace: NAMESPACE, name });
-    return pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-  });
-  return pod as k8s.V1Pod;
-}
-
 /** What samples/app in the pod received (its `GET /__stats`), over the pod's IP on the cluster's bridge. */
 async function requestsOf(pod: k8s.V1Pod): Promise<number> {
   const stats = await fetch(`http://${pod.status?.podIP}:${APP_PORT}/__stats`);
@@ -78,8 +69,8 @@ beforeAll(async () => {
   await admin.api.create(appPod('checkout-b', 'checkout'));
   // Ready, but nothing listens on the Service's target port 1: the dial inside the pod fails.
   await admin.api.create(appPod('cart-a', 'cart'));
-  checkoutB = await ready('checkout-b');
-  await ready('cart-a');
+  checkoutB = await readyPod(admin.api, NAMESPACE, 'checkout-b');
+  await readyPod(admin.api, NAMESPACE, 'cart-a');
 }, 120_000);
 
 afterAll(async () => {

@@ -10,7 +10,7 @@ import type { V1Pod, V1PolicyRule } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { output } from '../../support/checkout-cluster.js';
 import { leftovers } from '../../support/cluster-leftovers.js';
-import { APP_IMAGES, CURL_IMAGE, NODE_IP, until } from '../../support/real-cluster.js';
+import { APP_IMAGES, CURL_IMAGE, NODE_IP, readyPod } from '../../support/real-cluster.js';
 import { type RealShop, startRealShop } from '../../support/real-shop.js';
 import { signalWhen } from '../../support/run-bundled-action.js';
 import { sampleRoleRules } from '../../support/sample-rbac.js';
@@ -79,15 +79,7 @@ beforeAll(async () => {
       ],
     },
   });
-  await until(`pod ${RELAY}-relay ready`, 60_000, async () => {
-    const pod = await shop.admin.read<V1Pod>({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      namespace: 'shop',
-      name: `${RELAY}-relay`,
-    });
-    return pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-  });
+  await readyPod(shop.admin, 'shop', `${RELAY}-relay`);
 });
 
 afterAll(async () => {
