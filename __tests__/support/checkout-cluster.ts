@@ -213,7 +213,9 @@ export async function startCheckoutCluster(options: {
  * Every object in `namespace` of the kinds the action may touch, minus what the API server changes on any write
  * (resourceVersion, generation, managedFields) and the status controllers write: equal before and after a run
  * when the run left the cluster as it found it. `extraKinds` adds kinds a router or target other than Istio on
- * Deployments touches (HTTPRoute, Knative Service and Revision).
+ * Deployments touches (HTTPRoute, Knative Service and Revision). Pods being deleted are left out: their owners are
+ * gone and the kubelet is finishing them (a Knative revision's queue-proxy drains for 30 s), which
+ * `podsBeingDeleted` shows.
  */
 export async function clusterState(
   admin: KubeApi,
@@ -223,6 +225,7 @@ export async function clusterState(
   const state: Record<string, unknown> = {};
   for (const [apiVersion, kind] of [...KINDS, ...extraKinds]) {
     for (const object of await listServed(admin, apiVersion, kind, namespace)) {
+      if (kind === 'Pod' && object.metadata?.deletionTimestamp) continue;
       const { resourceVersion, generation, managedFields, ...metadata } = object.metadata ?? {};
       const { status, ...rest } = object as k8s.KubernetesObject & { status?: unknown };
       // Knative's webhook writes the user of every update that changes a Service's spec here (and its
@@ -233,6 +236,12 @@ export async function clusterState(
     }
   }
   return state;
+}
+
+/** The names of the pods in `namespace` that are being deleted. */
+export async function podsBeingDeleted(admin: KubeApi, namespace: string): Promise<string[]> {
+  const pods = await admin.list('v1', 'Pod', namespace);
+  return pods.filter((pod) => pod.metadata?.deletionTimestamp).map((pod) => pod.metadata?.name ?? '');
 }
 
 /** `Kind/name` of every object in `namespace` of those kinds and `extraKinds` carrying Shadowgate's managed-by label. */

@@ -11,7 +11,7 @@ import type { KubeApi } from '../../src/cluster/kube-api.js';
 import { createKubeApi } from '../../src/cluster/kube-client.js';
 import { LoadGenerator, type LoadReport } from '../../src/traffic/load-generator.js';
 import { expect } from 'vitest';
-import { clusterState, managedObjects, output } from './checkout-cluster.js';
+import { clusterState, managedObjects, output, podsBeingDeleted } from './checkout-cluster.js';
 import { type FakeGitHub, startFakeGitHub } from './fake-github-server.js';
 import { type PrometheusServer, prometheusBinaries, startPrometheus } from './prometheus-server.js';
 import { APP_IMAGES, type RealCluster, until } from './real-cluster.js';
@@ -33,8 +33,15 @@ export interface RealShop extends ShopRuns {
    * samples/app's own counters on the pods (Prometheus discovers a new pod seconds late).
    */
   watchMirror(dark: string, live: string): () => Promise<{ dark: number; live: number }>;
+  /** The sample's objects, pods being deleted left out (`expectDeletedPodsGone` waits for those). */
   clusterState(): Promise<Record<string, unknown>>;
   managedObjects(): Promise<string[]>;
+  /**
+   * Waits until no pod in the sample's namespace is being deleted: with every run's `clusterState` equal to the
+   * one before it, the cluster is then exactly as the first run found it. One wait per file rather than one per
+   * run, which for Knative's pods is their 30 s drain.
+   */
+  expectDeletedPodsGone(): Promise<void>;
   /** Stops the traffic, Prometheus and the fake GitHub, and deletes the sample's namespace. */
   stop(): Promise<LoadReport | undefined>;
 }
@@ -184,6 +191,8 @@ export async function startRealShop(options: {
       inputs: (suffix, image, extra = {}) => runs.inputs(suffix, image, { iterations: '8', ...extra }),
       clusterState: () => clusterState(admin, sample.namespace, sample.extraKinds),
       managedObjects: () => managedObjects(admin, sample.namespace, sample.extraKinds),
+      expectDeletedPodsGone: () =>
+        expect.poll(() => podsBeingDeleted(admin, sample.namespace), { timeout: 120_000 }).toEqual([]),
       stop: stopAll,
     };
   } catch (error) {

@@ -47,6 +47,9 @@ beforeAll(async () => {
   sampleRole = await cluster.mintKubeconfig(NAMESPACE, sampleRoleRules('knative-gateway.yaml'));
 });
 
+// No wait of its own for the dark pods the runs deleted, whose queue-proxy drains for 30 s: the stop deletes the
+// Knative Services and waits until every Knative pod in the namespace is gone (the live ones drain as long), which
+// fails the file if one stays.
 afterAll(async () => {
   await shop?.stop();
 });
