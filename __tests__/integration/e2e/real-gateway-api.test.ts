@@ -2,17 +2,16 @@
 // on a real kubelet and containerd, the real Deployment and ReplicaSet controllers and scheduler, Envoy Gateway
 // translating the RequestMirror filter the action adds into the real Envoy's request_mirror_policies, and a real
 // Prometheus scraping the pods (samples/app reports the Istio-shaped metrics a sidecar would). Also: dark versions
-// that never run, reported with the kubelet's own reasons; promotion; a SIGKILL and the post step's cleanup; and
-// the least-privilege Role of samples/rbac as the action's only permissions; and a SIGKILL with no post step,
-// swept by the next run once the dead run's Lease expires.
+// that never run, reported with the kubelet's own reasons; promotion; and the least-privilege Role of samples/rbac
+// as the action's only permissions. A killed run of this combination (its post step, and the next run's sweep once
+// the Lease expires) is in real-load-targets.test.ts, where the killed run also leaves its load Job behind.
 import { readFileSync } from 'node:fs';
 import type * as k8s from '@kubernetes/client-node';
 import { CoreV1Api, loadAllYaml } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { output } from '../../support/checkout-cluster.js';
-import { signalWhen } from '../../support/run-bundled-action.js';
 import { APP_IMAGES } from '../../support/real-cluster.js';
-import { expectPostStepRestoresKilledRun, type RealShop, startRealShop } from '../../support/real-shop.js';
+import { type RealShop, startRealShop } from '../../support/real-shop.js';
 import { GATEWAY_API } from '../../support/shop-samples.js';
 import { suiteCluster } from '../../support/suite-cluster.js';
 
@@ -108,40 +107,6 @@ describe('a dark version that never runs, on the real cluster', () => {
   );
 });
 
-describe('cleanup after a SIGKILL, on the real cluster', () => {
-  it("restores the cluster from the killed run's saved state in the post step", async () => {
-    await expectPostStepRestoresKilledRun(shop, /HTTPRoute "shop" mirrors 100% of the traffic/);
-  });
-});
-
-describe('a SIGKILL with no post step, on the real cluster', () => {
-  it('the next run takes over the expired Lease, sweeps the dark copy, restores the HTTPRoute and passes', async () => {
-    const before = await shop.clusterState();
-    const killed = await shop.run(shop.inputs('swept', APP_IMAGES.healthy), {
-      onSpawn: signalWhen(/HTTPRoute "shop" mirrors 100% of the traffic/, 'SIGKILL'),
-    });
-    expect(killed.exitCode, output(killed)).toBeNull();
-    const killedRunId = /"runId":"([^"]+)"/.exec(killed.state.cluster ?? '')?.[1];
-    expect(killedRunId).toBeDefined();
-    expect(await shop.managedObjects()).not.toEqual([]);
-
-    const next = await shop.run(shop.inputs('next', APP_IMAGES.healthy, { 'lease-timeout': '90s' }));
-    expect(next.exitCode, output(next)).toBe(0);
-    expect(next.outputs.verdict).toBe('pass');
-    expect(next.stdout).toContain(
-      `Taking over the Lease "shadowgate-checkout" from run "${killedRunId}", which stopped renewing it`,
-    );
-    for (const kind of ['Deployment', 'Service']) {
-      expect(next.stdout).toContain(`Swept ${kind} "checkout-swept", left behind by run "${killedRunId}"`);
-    }
-    expect(next.stdout).toContain(
-      `Restored HTTPRoute "shop", which run "${killedRunId}" had changed and not put back`,
-    );
-    expect(await shop.managedObjects()).toEqual([]);
-    await expect.poll(() => shop.clusterState(), { timeout: 60_000 }).toEqual(before);
-  });
-});
-
 describe('samples/rbac/deployment-gateway.yaml on the real cluster', () => {
   it('is all the permission a passing run needs', async () => {
     const role = loadAllYaml(
@@ -157,6 +122,12 @@ describe('samples/rbac/deployment-gateway.yaml on the real cluster', () => {
     expect(result.outputs.verdict).toBe('pass');
     expect(await shop.managedObjects()).toEqual([]);
     await expect.poll(() => shop.clusterState(), { timeout: 60_000 }).toEqual(before);
+  });
+});
+
+describe('after the runs, on the real cluster', () => {
+  it('leaves no pod behind once the kubelet has finished the ones the runs deleted', async () => {
+    await shop.expectDeletedPodsGone();
   });
 });
 

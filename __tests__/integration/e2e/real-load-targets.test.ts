@@ -2,7 +2,8 @@
 // which mirrors it to the dark pod. The Roles are exactly samples/rbac's for the combination plus the load's.
 // - load-target job: the real Job controller and kubelet run the action's curl Job (sh, sleep and curl of this
 //   machine, CURL_IMAGE); its pod sends the load to the Gateway's Envoy on the node's address, and cleanup deletes
-//   the Job with its pod. A killed run's Job is deleted by its post step, or swept by the next run.
+//   the Job with its pod. A killed run (its dark copy, its HTTPRoute change and its Job) is undone by its post
+//   step, or swept by the next run once its Lease expires.
 // - load-target port-forward: the action's load generator goes through kube-apiserver's pods/portforward and the
 //   real kubelet into a pod behind a Service. Envoy Gateway runs each Gateway's Envoy on this host rather than as
 //   pods behind a Service (as its Kubernetes provider does elsewhere), so that pod is a TCP relay to it.
@@ -186,7 +187,7 @@ describe('load-target job on the real cluster', () => {
   });
 });
 
-describe('the load Job of a killed run, on the real cluster', () => {
+describe('a run killed once its load Job runs, on the real cluster', () => {
   const jobInputs = {
     'load-target': 'job',
     'load-url': GATEWAY,
@@ -196,13 +197,20 @@ describe('the load Job of a killed run, on the real cluster', () => {
   };
   const created = /Created Job "shadowgate-load-checkout"/;
 
-  it("is deleted by the post step from the killed run's saved state", async () => {
+  it("is undone by the post step from the killed run's saved state: Job, dark copy and HTTPRoute", async () => {
     const before = await shop.clusterState();
     const killed = await shop.run(shop.inputs('killedjob', APP_IMAGES.healthy, jobInputs), {
       onSpawn: signalWhen(created, 'SIGKILL'),
     });
     expect(killed.exitCode, output(killed)).toBeNull();
-    expect(await leftovers(shop.admin, 'shop')).toContain('Job/shadowgate-load-checkout');
+    expect(killed.stdout).toMatch(/HTTPRoute "shop" mirrors 100% of the traffic/);
+    expect(await leftovers(shop.admin, 'shop')).toEqual(
+      expect.arrayContaining([
+        'Job/shadowgate-load-checkout',
+        'Deployment/checkout-killedjob',
+        'HTTPRoute/shop',
+      ]),
+    );
 
     const post = await shop.run(shop.inputs('killedjob', APP_IMAGES.healthy, jobInputs), {
       state: killed.state,
@@ -231,7 +239,17 @@ describe('the load Job of a killed run, on the real cluster', () => {
     expect(next.exitCode, output(next)).toBe(0);
     expect(next.outputs.verdict).toBe('pass');
     expect(next.stdout).toContain(
-      `Swept Job "shadowgate-load-checkout", left behind by run "${killedRunId}"`,
+      `Taking over the Lease "shadowgate-checkout" from run "${killedRunId}", which stopped renewing it`,
+    );
+    for (const [kind, name] of [
+      ['Job', 'shadowgate-load-checkout'],
+      ['Deployment', 'checkout-sweptjob'],
+      ['Service', 'checkout-sweptjob'],
+    ]) {
+      expect(next.stdout).toContain(`Swept ${kind} "${name}", left behind by run "${killedRunId}"`);
+    }
+    expect(next.stdout).toContain(
+      `Restored HTTPRoute "shop", which run "${killedRunId}" had changed and not put back`,
     );
     const pods = await jobPodsGoneWithin(25_000);
     expect(pods.left, pods.detail).toEqual([]);
@@ -268,5 +286,11 @@ describe('load-target port-forward on the real cluster', () => {
     expect(share.dark / share.live).toBeGreaterThan(0.95);
     expect(await shop.managedObjects()).toEqual([]);
     await expect.poll(() => shop.clusterState(), { timeout: 60_000 }).toEqual(before);
+  });
+});
+
+describe('after the runs, on the real cluster', () => {
+  it('leaves no pod behind once the kubelet has finished the ones the runs deleted', async () => {
+    await shop.expectDeletedPodsGone();
   });
 });
