@@ -1,5 +1,5 @@
-// testenv/cluster/cluster.sh itself: a cluster whose owner dies is stopped by its watchdog, a crashed run's
-// cluster (owner and watchdog killed) is swept by the next start, and either way the host ends as it was. It stops
+// testenv/cluster/cluster.sh itself: a crashed run's cluster (owner and watchdog killed) is swept by the next start,
+// a cluster whose owner dies is stopped by its watchdog, and the host ends as it was. It stops
 // the suite's cluster for that, and starts it again for the files after it, owned by the suite as before.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -24,33 +24,28 @@ afterAll(async () => {
 }, 120_000);
 
 describe('cluster.sh', () => {
-  it('stops the cluster when its owner dies, leaving the host as before the start', async () => {
+  // One test, two starts: the second start sweeps the crashed first, and its own owner's death stops it.
+  it('sweeps a crashed run (owner and watchdog killed) at the next start, stops that cluster when its owner dies, and leaves the host as before', async () => {
     await stopRealCluster();
     const before = await hostFootprint();
-    const process = owner();
-    const info = await startRealCluster(process.pid);
+    const crashedOwner = owner();
+    const info = await startRealCluster(crashedOwner.pid);
     expect(info.server).toBe('https://127.0.0.1:6443');
-    process.kill('SIGKILL');
+    // The whole run dies at once: its watchdog too.
+    const watchdog = Number(readFileSync(`${RUN}/watchdog`, 'utf8'));
+    process.kill(watchdog, 'SIGKILL');
+    crashedOwner.kill('SIGKILL');
+    const crashed = await hostFootprint();
+    expect(footprintDiff(before, crashed).some((line) => line.includes('process kube-apiserver'))).toBe(true);
+
+    const nextOwner = owner();
+    await startRealCluster(nextOwner.pid);
+    nextOwner.kill('SIGKILL');
+    // Anything of the crashed run the start did not sweep would be left after this stop.
     await until(
       'the watchdog stopping the cluster',
       60_000,
       async () => footprintDiff(before, await hostFootprint()).length === 0,
     );
-  });
-
-  it('sweeps a crashed run (owner and watchdog killed) at the next start, and the stop leaves the host as before', async () => {
-    const before = await hostFootprint();
-    const process = owner();
-    await startRealCluster(process.pid);
-    // The whole run dies at once: its watchdog too.
-    const watchdog = Number(readFileSync(`${RUN}/watchdog`, 'utf8'));
-    globalThis.process.kill(watchdog, 'SIGKILL');
-    process.kill('SIGKILL');
-    const crashed = await hostFootprint();
-    expect(footprintDiff(before, crashed).some((line) => line.includes('process kube-apiserver'))).toBe(true);
-
-    await startRealCluster(globalThis.process.pid);
-    await stopRealCluster();
-    expect(footprintDiff(before, await hostFootprint())).toEqual([]);
   });
 });
