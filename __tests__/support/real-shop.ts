@@ -39,7 +39,8 @@ export interface RealShop extends ShopRuns {
   /**
    * Waits until no pod in the sample's namespace is being deleted: with every run's `clusterState` equal to the
    * one before it, the cluster is then exactly as the first run found it. One wait per file rather than one per
-   * run, which for Knative's pods is their 30 s drain.
+   * run. A Knative sample's `stop` already waits for every Knative pod to go (their 30 s drain), so its file needs
+   * no call of its own.
    */
   expectDeletedPodsGone(): Promise<void>;
   /** Stops the traffic, Prometheus and the fake GitHub, and deletes the sample's namespace. */
