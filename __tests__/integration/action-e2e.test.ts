@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeGitHub, startFakeGitHub } from '../support/fake-github-server.js';
 import { MetricsExporter, type TrafficProfile } from '../support/metrics-exporter.js';
@@ -93,13 +93,11 @@ describe('the bundled action on a pull_request event', () => {
 
     expect(first.outputs.verdict).toBe('fail');
     expect(first.outputs['dark-revision']).toBe('checkout-00002');
-    const result = JSON.parse(readFileSync(first.outputs['result-file'] ?? '', 'utf8'));
+    const result = JSON.parse(first.outputFiles['result-file'] ?? '');
     expect(result.verdict).toBe('fail');
     expect(result.stop.reason).toBe('fail-fast');
     expect(result.iterations).toHaveLength(1);
-    expect(readFileSync(first.outputs['report-file'] ?? '', 'utf8')).toContain(
-      '<!-- shadowgate:experiment=checkout-gate -->',
-    );
+    expect(first.outputFiles['report-file']).toContain('<!-- shadowgate:experiment=checkout-gate -->');
 
     expect(first.summary).toContain('Shadowgate: checkout-gate failed');
     expect(first.summary).toContain('xychart-beta');

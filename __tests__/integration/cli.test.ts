@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,6 +50,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await prometheus?.stop();
   await exporter?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 async function experimentFile(darkRevision: string, objectives = ['p95-latency < 100ms', 'error-rate < 1%']) {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeGitHub, startFakeGitHub } from '../support/fake-github-server.js';
 import { MetricsExporter, type TrafficProfile } from '../support/metrics-exporter.js';
@@ -63,7 +63,7 @@ describe("the seed tutorial's Iter8 experiment", () => {
     const run = await tutorial('sample-app-v2');
     expect(run.outputs.verdict, run.stdout).toBe('inconclusive');
     expect(run.exitCode).toBe(1);
-    const result = JSON.parse(readFileSync(run.outputs['result-file'] ?? '', 'utf8'));
+    const result = JSON.parse(run.outputFiles['result-file'] ?? '');
     expect(result.plan.objectives.map((o: { text: string }) => o.text)).toEqual([
       'mean-latency <= 50ms',
       'p95-latency <= 100ms',
@@ -85,7 +85,7 @@ describe("the seed tutorial's Iter8 experiment", () => {
   it('with ten times the load, shows them met and passes before the window ends', async () => {
     const run = await tutorial('sample-app-v3');
     expect(run.outputs.verdict, run.stdout).toBe('pass');
-    const result = JSON.parse(readFileSync(run.outputs['result-file'] ?? '', 'utf8'));
+    const result = JSON.parse(run.outputFiles['result-file'] ?? '');
     expect(result.stop.reason).toBe('early-pass');
     expect(result.iterations.length).toBeLessThan(10);
   });

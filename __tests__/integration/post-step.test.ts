@@ -1,7 +1,7 @@
-import { cp, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { olderNode } from '../support/older-node.js';
 import { runBundledAction } from '../support/run-bundled-action.js';
 import { runCli } from '../support/run-cli.js';
@@ -25,7 +25,9 @@ const step = (state: Record<string, string> | undefined, options: { distDir?: st
 
 /** A copy of dist/ whose chunk `name` (main, post) throws as it loads. */
 async function distCrashingIn(name: string): Promise<string> {
-  const dir = join(await mkdtemp(join(tmpdir(), 'shadowgate-dist-')), 'dist');
+  const copy = await mkdtemp(join(tmpdir(), 'shadowgate-dist-'));
+  onTestFinished(() => rm(copy, { recursive: true, force: true }));
+  const dir = join(copy, 'dist');
   await cp('dist', dir, { recursive: true });
   const chunk = (await readdir(join(dir, 'chunks'))).find((file) => file.startsWith(`${name}-`));
   if (!chunk) throw new Error(`dist/chunks has no ${name}-*.js`);

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,6 +12,11 @@ export interface ActionRun {
   readonly summary: string;
   /** State saved with `core.saveState`, as the runner hands it to the post step (`STATE_<name>`). */
   readonly state: Record<string, string>;
+  /**
+   * The contents of the files the step left in RUNNER_TEMP and named in an output (report-file, result-file),
+   * by output name: read before the directory is removed, as the runner removes it after the job.
+   */
+  readonly outputFiles: Record<string, string>;
 }
 
 export interface PullRequestEvent {
@@ -100,14 +105,24 @@ export async function runBundledAction(options: {
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   options.onSpawn?.(child);
   const exitCode = await exited;
-  return {
-    exitCode,
-    stdout,
-    stderr,
-    outputs: parseFileCommand(await readFile(files.output, 'utf8')),
-    summary: await readFile(files.summary, 'utf8'),
-    state: parseFileCommand(await readFile(files.state, 'utf8')),
-  };
+  try {
+    const outputs = parseFileCommand(await readFile(files.output, 'utf8'));
+    const outputFiles: Record<string, string> = {};
+    for (const [name, value] of Object.entries(outputs)) {
+      if (value.startsWith(`${dir}/`)) outputFiles[name] = await readFile(value, 'utf8');
+    }
+    return {
+      exitCode,
+      stdout,
+      stderr,
+      outputs,
+      summary: await readFile(files.summary, 'utf8'),
+      state: parseFileCommand(await readFile(files.state, 'utf8')),
+      outputFiles,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Parses the `name<<delimiter … delimiter` records @actions/core writes to GITHUB_OUTPUT and GITHUB_STATE. */

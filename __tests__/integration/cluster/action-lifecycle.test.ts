@@ -3,7 +3,7 @@
 // VirtualService to it, is judged by a real Prometheus, and leaves the cluster as it found it. The Deployment
 // controller and kubelet cannot run here, so DeploymentStatusController writes the status they would write.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
@@ -48,6 +48,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await shop?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 const inputs = (suffix: string, extra?: Record<string, string>) => shop.inputs(suffix, extra);

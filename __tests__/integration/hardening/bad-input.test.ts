@@ -5,7 +5,7 @@
 // deployed dark version of a live Deployment that is there, so a valid run would create objects: the first test
 // shows that it does, through the same proxy.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
@@ -87,6 +87,7 @@ afterAll(async () => {
   await exporter?.stop();
   await proxy?.close();
   await env?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 /** Runs `action`, then checks that it wrote nothing through the proxy and left the namespace as it was. */

@@ -4,7 +4,6 @@
 // `::add-mask::` command that hides it on GitHub), the step summary, the comment, GITHUB_OUTPUT, the saved state,
 // the report or the result file. The Deployment controller cannot run here; DeploymentStatusController writes the
 // status it would write.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import {
@@ -62,16 +61,12 @@ function written(result: ActionRun): [string, string][] {
   const logLines = output(result)
     .split('\n')
     .filter((line) => !line.startsWith('::add-mask::'));
-  const files = ['report-file', 'result-file'].flatMap((name) => {
-    const path = result.outputs[name];
-    return path ? [[name, readFileSync(path, 'utf8')] as [string, string]] : [];
-  });
   return [
     ...logLines.map((line, index): [string, string] => [`log line ${index + 1}`, line]),
     ['step summary', result.summary],
     ['GITHUB_OUTPUT', JSON.stringify(result.outputs)],
     ['GITHUB_STATE', JSON.stringify(result.state)],
-    ...files,
+    ...Object.entries(result.outputFiles),
   ];
 }
 

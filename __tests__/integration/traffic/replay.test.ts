@@ -1,12 +1,12 @@
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { LoadGenerator } from '../../../src/traffic/load-generator.js';
 import { loadReplay } from '../../../src/traffic/replay/replay-file.js';
 import { replayAtRate, replayAtRecordedPace } from '../../../src/traffic/request-schedule.js';
@@ -58,7 +58,9 @@ async function replayFor(generator: LoadGenerator, ms: number) {
 
 describe('replay of recorded traffic', () => {
   it('reads the recording before starting anything: a file with nothing usable fails at once, naming it', async () => {
-    const file = join(await mkdtemp(join(tmpdir(), 'shadowgate-replay-')), 'posts.jsonl');
+    const dir = await mkdtemp(join(tmpdir(), 'shadowgate-replay-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, 'posts.jsonl');
     await writeFile(file, '{"method": "POST", "path": "/cart"}\n');
     // Nothing listens on these: had the versions been waited for first, this would fail on live-url instead.
     const nowhere = { url: 'http://127.0.0.1:9' };
