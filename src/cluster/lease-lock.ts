@@ -24,7 +24,7 @@ function leaseRef(namespace: string, name: string): ObjectRef {
 }
 
 /** Lease times are MicroTime: RFC 3339 with exactly six fractional digits. */
-function microTime(epochMs: number): string {
+export function microTime(epochMs: number): string {
   return new Date(epochMs).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 

@@ -3,7 +3,8 @@
 // - load-target job: the real Job controller and kubelet run the action's curl Job (sh, sleep and curl of this
 //   machine, CURL_IMAGE); its pod sends the load to the Gateway's Envoy on the node's address, and cleanup deletes
 //   the Job with its pod. A killed run (its dark copy, its HTTPRoute change and its Job) is undone by its post
-//   step, or swept by the next run once its Lease expires.
+//   step, or swept by the next run once its Lease has expired (the test ages the Lease rather than sitting out its
+//   30 s, which hardening/signals-sigkill.test.ts does).
 // - load-target port-forward: the action's load generator goes through kube-apiserver's pods/portforward and the
 //   real kubelet into a pod behind a Service. Envoy Gateway runs each Gateway's Envoy on this host rather than as
 //   pods behind a Service (as its Kubernetes provider does elsewhere), so that pod is a TCP relay to it.
@@ -11,6 +12,7 @@ import type { V1Pod, V1PolicyRule } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { output } from '../../support/checkout-cluster.js';
 import { leftovers } from '../../support/cluster-leftovers.js';
+import { expireLease } from '../../support/lease-expiry.js';
 import { APP_IMAGES, CURL_IMAGE, NODE_IP, readyPod } from '../../support/real-cluster.js';
 import { type RealShop, startRealShop } from '../../support/real-shop.js';
 import { signalWhen } from '../../support/run-bundled-action.js';
@@ -223,7 +225,7 @@ describe('a run killed once its load Job runs, on the real cluster', () => {
     await expect.poll(() => shop.clusterState(), { timeout: 60_000 }).toEqual(before);
   });
 
-  it('is swept by the next run once the Lease of the killed run, which had no post step, expires', async () => {
+  it('is swept by the next run once the Lease of the killed run, which had no post step, has expired', async () => {
     const before = await shop.clusterState();
     const killed = await shop.run(shop.inputs('sweptjob', APP_IMAGES.healthy, jobInputs), {
       onSpawn: signalWhen(created, 'SIGKILL'),
@@ -231,13 +233,13 @@ describe('a run killed once its load Job runs, on the real cluster', () => {
     expect(killed.exitCode, output(killed)).toBeNull();
     const killedRunId = /"runId":"([^"]+)"/.exec(killed.state.cluster ?? '')?.[1];
     expect(killedRunId).toBeDefined();
+    await expireLease(shop.admin, 'shop', 'checkout');
 
     // The next run's own Job has the same name: it is created only once the killed run's is swept.
-    const next = await shop.run(
-      shop.inputs('afterjob', APP_IMAGES.healthy, { ...jobInputs, 'lease-timeout': '90s' }),
-    );
+    const next = await shop.run(shop.inputs('afterjob', APP_IMAGES.healthy, jobInputs));
     expect(next.exitCode, output(next)).toBe(0);
     expect(next.outputs.verdict).toBe('pass');
+    expect(next.stdout).not.toContain('Waiting up to');
     expect(next.stdout).toContain(
       `Taking over the Lease "shadowgate-checkout" from run "${killedRunId}", which stopped renewing it`,
     );

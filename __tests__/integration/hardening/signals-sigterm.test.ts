@@ -6,6 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { microTime } from '../../../src/cluster/lease-lock.js';
 import {
   CANDIDATE,
   type CheckoutCluster,
@@ -99,14 +100,9 @@ async function expectCancelledAndRestored(
   expect(await shop.clusterState()).toEqual(before);
 }
 
-/** MicroTime, as Lease times are written. */
-function microTime(date: Date): string {
-  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-
 describe('SIGTERM in each phase of a cluster run: the main step cleans up and fails, the post step has nothing left', () => {
   it('while waiting for the Lease another run holds: nothing created, the other run keeps its Lease', async () => {
-    const now = microTime(new Date());
+    const now = microTime(Date.now());
     const foreign = await shop.admin.create<k8s.V1Lease>({
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
