@@ -1,34 +1,40 @@
-// The shop a cluster test of the bundled action runs against: a real API server holding the live Deployment,
-// Service and Istio VirtualService of `checkout` in namespace `shop`, the stand-in Deployment controller (the
-// real one cannot run here), fake pods exposing Istio metrics for the live and each dark copy, a real Prometheus
-// scraping them, and a fake GitHub API. Start one per test file.
+// The shop a cluster test of the bundled action with the Istio router runs against, on the suite's real cluster
+// (real-cluster.ts): the live Deployment, Service and Istio VirtualService of `checkout` in namespace `shop`, with
+// Istio's CRDs installed, so the real Deployment controller, scheduler and kubelet run the live and each dark copy's
+// pods; a real Prometheus; and a fake GitHub API. Istio's control plane and sidecars cannot run here, so the Istio
+// metrics of the live and each dark copy come from fake pods on this host (MetricsExporter), and nothing mirrors
+// traffic (the simulated data plane does, in simulated-data-plane.ts). Start one per test file.
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import type * as k8s from '@kubernetes/client-node';
+import { join } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
 import { ClusterError } from '../../src/cluster/cluster-error.js';
 import type { KubeApi } from '../../src/cluster/kube-api.js';
 import { createKubeApi } from '../../src/cluster/kube-client.js';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../../src/cluster/ownership.js';
-import { DeploymentStatusController } from './deployment-status-controller.js';
 import { type FakeGitHub, startFakeGitHub } from './fake-github-server.js';
 import { LIVE } from './fake-shop.js';
-import { KnativeStatusController } from './knative-status-controller.js';
-import { type KubeTestEnv, startKubeTestEnv } from './kube-test-env.js';
+import { installCrds, kubeTestEnvDir } from './kube-test-env.js';
 import { MetricsExporter, type TrafficProfile } from './metrics-exporter.js';
 import { type PrometheusServer, prometheusBinaries, startPrometheus } from './prometheus-server.js';
+import { APP_IMAGES, type RealCluster, until } from './real-cluster.js';
 import { type ActionRun, runBundledAction } from './run-bundled-action.js';
+import { suiteCluster } from './suite-cluster.js';
 
 export const NAMESPACE = 'shop';
 export const SERVICE = 'checkout';
 export const PR = { owner: 'acme', repo: 'shop', number: 21 };
-export const CANDIDATE = 'ghcr.io/acme/checkout:pr-21';
+/** The candidate image: one of samples/app the cluster holds, so the dark copy's pods really run. */
+export const CANDIDATE = APP_IMAGES['healthy-2'];
+/** An image on a registry on 127.0.0.1 that is not there: the kubelet's pull fails at once, and nothing leaves the machine. */
+export const UNPULLABLE = '127.0.0.1:9/acme/checkout:nope';
 
 /** An API version and kind, e.g. `['apps/v1', 'Deployment']`. */
 export type Kind = readonly [apiVersion: string, kind: string];
 
-/** The kinds the action may create or change here, and the Pods the stand-in controller makes. */
 const KNATIVE_LAST_MODIFIER = 'serving.knative.dev/lastModifier';
 
+/** The kinds the action may create or change here, and the Pods of the workloads. */
 const KINDS: readonly Kind[] = [
   ['apps/v1', 'Deployment'],
   ['v1', 'Service'],
@@ -37,7 +43,7 @@ const KINDS: readonly Kind[] = [
   ['coordination.k8s.io/v1', 'Lease'],
 ];
 
-export const liveDeployment: k8s.V1Deployment = {
+const liveDeployment: k8s.V1Deployment = {
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: {
@@ -53,7 +59,12 @@ export const liveDeployment: k8s.V1Deployment = {
       metadata: { labels: { app: SERVICE, version: 'v1' } },
       spec: {
         containers: [
-          { name: 'app', image: 'ghcr.io/acme/checkout:1.0', ports: [{ name: 'http', containerPort: 8080 }] },
+          {
+            name: 'app',
+            image: APP_IMAGES.healthy,
+            ports: [{ name: 'http', containerPort: 8080 }],
+            readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1 },
+          },
         ],
       },
     },
@@ -84,11 +95,8 @@ const virtualService = {
 };
 
 export interface CheckoutCluster {
-  readonly env: KubeTestEnv;
+  readonly cluster: RealCluster;
   readonly admin: KubeApi;
-  readonly controller: DeploymentStatusController;
-  /** Only with `knative: true`. */
-  readonly knative?: KnativeStatusController;
   readonly prometheus: PrometheusServer;
   readonly github: FakeGitHub;
   /** The action's inputs for a run that deploys `checkout-<suffix>` (target deployment, router istio). */
@@ -105,41 +113,38 @@ export interface CheckoutCluster {
   clusterState(): Promise<Record<string, unknown>>;
   /** `Kind/name` of every object carrying Shadowgate's managed-by label. */
   managedObjects(): Promise<string[]>;
+  /** Waits until the live Deployment has rolled out its template (after a promotion) and its old pods are gone. */
+  liveRolledOut(): Promise<void>;
+  /** Stops Prometheus, the fake pods and the fake GitHub, and deletes the namespace with everything in it. */
   stop(): Promise<void>;
 }
 
 /**
  * Starts the shop. `darkRevisions` are the dark copies (`checkout-<suffix>`) the tests deploy, each with the
  * traffic its fake pod reports; Prometheus only knows pods listed here. `extraPods` adds revisions of other
- * services (e.g. Knative ones).
+ * services.
  */
 export async function startCheckoutCluster(options: {
   darkRevisions: Readonly<Record<string, TrafficProfile>>;
   extraPods?: readonly { service: string; revision: string; profile: TrafficProfile }[];
-  knative?: boolean;
+  /** By default the integration suite's (suite-cluster.ts). */
+  cluster?: RealCluster;
 }): Promise<CheckoutCluster> {
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const close of stops.reverse()) await close();
   };
   try {
-    const env = await startKubeTestEnv();
-    stops.push(() => env.stop());
-    const admin = createKubeApi({ kind: 'inline', yaml: env.adminKubeconfig }, () => {});
-    await env.createNamespace(NAMESPACE);
+    const cluster = options.cluster ?? suiteCluster();
+    await installCrds(cluster.admin, join(kubeTestEnvDir(), 'crds'), (file) => file.startsWith('istio-'));
+    const admin = createKubeApi({ kind: 'inline', yaml: cluster.adminKubeconfig }, () => {});
+    stops.push(() => cluster.deleteNamespace(NAMESPACE));
+    await cluster.createNamespace(NAMESPACE);
     await admin.create(liveDeployment);
     await admin.create(liveService);
     await admin.create(virtualService);
-    const controller = new DeploymentStatusController(env.adminKubeconfig, NAMESPACE);
-    controller.start();
-    stops.push(() => controller.stop());
-    let knative: KnativeStatusController | undefined;
-    if (options.knative) {
-      const started = new KnativeStatusController(env.adminKubeconfig, NAMESPACE);
-      started.start();
-      stops.push(() => started.stop());
-      knative = started;
-    }
+    const liveRolledOut = () => rolledOut(cluster, admin);
+    await liveRolledOut();
 
     const exporter = await MetricsExporter.start([
       { namespace: NAMESPACE, service: SERVICE, revision: SERVICE, profile: LIVE },
@@ -161,10 +166,8 @@ export async function startCheckoutCluster(options: {
 
     let runNumber = 5000;
     return {
-      env,
+      cluster,
       admin,
-      controller,
-      ...(knative ? { knative } : {}),
       prometheus,
       github,
       inputs: (suffix, extra = {}) => ({
@@ -181,7 +184,7 @@ export async function startCheckoutCluster(options: {
         'min-requests': '10',
         'github-token': 'ghs_lifecycleToken0123456789',
         comment: 'never',
-        kubeconfig: env.adminKubeconfig,
+        kubeconfig: cluster.adminKubeconfig,
         target: 'deployment',
         image: CANDIDATE,
         'revision-suffix': suffix,
@@ -201,6 +204,7 @@ export async function startCheckoutCluster(options: {
       },
       clusterState: () => clusterState(admin, NAMESPACE),
       managedObjects: () => managedObjects(admin, NAMESPACE),
+      liveRolledOut,
       stop,
     };
   } catch (error) {
@@ -210,12 +214,38 @@ export async function startCheckoutCluster(options: {
 }
 
 /**
+ * The state without the live Deployment and the pods: what a promotion leaves as it was, since the real Deployment
+ * controller rolls the live pods over to the candidate (new pods, and its revision annotation on the Deployment).
+ */
+export function besidesTheLiveWorkload(state: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(state).filter(([key]) => key !== `Deployment/${SERVICE}` && !key.startsWith('Pod/')),
+  );
+}
+
+/** The live Deployment's current template is rolled out, every replica available, and no other pod is left. */
+async function rolledOut(cluster: RealCluster, admin: KubeApi): Promise<void> {
+  const ref = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: NAMESPACE, name: SERVICE };
+  const core = cluster.admin.makeApiClient(k8s.CoreV1Api);
+  await until('the live Deployment rolled out', 60_000, async () => {
+    const live = await admin.read<k8s.V1Deployment>(ref);
+    const replicas = live?.spec?.replicas ?? 1;
+    const status = live?.status;
+    if (status?.observedGeneration !== live?.metadata?.generation) return false;
+    if (status?.updatedReplicas !== replicas || status?.availableReplicas !== replicas) return false;
+    const pods = await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `app=${SERVICE}` });
+    return pods.items.length === replicas;
+  });
+}
+
+/**
  * Every object in `namespace` of the kinds the action may touch, minus what the API server changes on any write
- * (resourceVersion, generation, managedFields) and the status controllers write: equal before and after a run
+ * (resourceVersion, generation, managedFields) and the controllers write (status): equal before and after a run
  * when the run left the cluster as it found it. `extraKinds` adds kinds a router or target other than Istio on
- * Deployments touches (HTTPRoute, Knative Service and Revision). Pods being deleted are left out: their owners are
- * gone and the kubelet is finishing them (a Knative revision's queue-proxy drains for 30 s), which
- * `podsBeingDeleted` shows.
+ * Deployments touches (HTTPRoute, Knative Service and Revision). Pods on their way out are left out: those being
+ * deleted (the kubelet is finishing them; a Knative revision's queue-proxy drains for 30 s), which
+ * `podsBeingDeleted` shows, and those whose Deployment is gone (the garbage collector deletes them next, since the
+ * action deletes in the background).
  */
 export async function clusterState(
   admin: KubeApi,
@@ -223,9 +253,10 @@ export async function clusterState(
   extraKinds: readonly Kind[] = [],
 ): Promise<Record<string, unknown>> {
   const state: Record<string, unknown> = {};
+  const leaving = await podsOnTheirWayOut(admin, namespace);
   for (const [apiVersion, kind] of [...KINDS, ...extraKinds]) {
     for (const object of await listServed(admin, apiVersion, kind, namespace)) {
-      if (kind === 'Pod' && object.metadata?.deletionTimestamp) continue;
+      if (kind === 'Pod' && leaving.has(object.metadata?.name ?? '')) continue;
       const { resourceVersion, generation, managedFields, ...metadata } = object.metadata ?? {};
       const { status, ...rest } = object as k8s.KubernetesObject & { status?: unknown };
       // Knative's webhook writes the user of every update that changes a Service's spec here (and its
@@ -236,6 +267,26 @@ export async function clusterState(
     }
   }
   return state;
+}
+
+/** Pods being deleted, and pods of a ReplicaSet whose Deployment is gone or being deleted. */
+async function podsOnTheirWayOut(admin: KubeApi, namespace: string): Promise<Set<string>> {
+  const live = (objects: k8s.KubernetesObject[]) =>
+    new Set(objects.filter((o) => !o.metadata?.deletionTimestamp).map((o) => o.metadata?.name));
+  const deployments = live(await admin.list('apps/v1', 'Deployment', namespace));
+  const replicaSets = live(
+    (await admin.list('apps/v1', 'ReplicaSet', namespace)).filter((replicaSet) => {
+      const owner = replicaSet.metadata?.ownerReferences?.find((ref) => ref.controller);
+      return owner?.kind !== 'Deployment' || deployments.has(owner.name);
+    }),
+  );
+  const leaving = new Set<string>();
+  for (const pod of await admin.list('v1', 'Pod', namespace)) {
+    const owner = pod.metadata?.ownerReferences?.find((ref) => ref.controller);
+    const orphaned = owner?.kind === 'ReplicaSet' && !replicaSets.has(owner.name);
+    if (pod.metadata?.deletionTimestamp || orphaned) leaving.add(pod.metadata?.name ?? '');
+  }
+  return leaving;
 }
 
 /** The names of the pods in `namespace` that are being deleted. */

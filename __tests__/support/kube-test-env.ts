@@ -408,17 +408,31 @@ async function readyz(admin: k8s.KubeConfig, server: string): Promise<number | u
   });
 }
 
-async function installCrds(admin: k8s.KubeConfig, crdDir: string): Promise<void> {
+/**
+ * Installs the CRDs of the YAML files in `crdDir` that `files` picks (all by default) and waits until they are
+ * Established. One already there (the real cluster's, from an earlier test file) is left as it is.
+ */
+export async function installCrds(
+  admin: k8s.KubeConfig,
+  crdDir: string,
+  files: (name: string) => boolean = () => true,
+): Promise<void> {
   const api = admin.makeApiClient(k8s.ApiextensionsV1Api);
   const crds: k8s.V1CustomResourceDefinition[] = [];
-  for (const file of readdirSync(crdDir).filter((name) => name.endsWith('.yaml'))) {
+  for (const file of readdirSync(crdDir).filter((name) => name.endsWith('.yaml') && files(name))) {
     // loadAllYaml, not a plain YAML parse: typed APIs serialize camelCase model fields and silently drop
     // wire names such as x-kubernetes-int-or-string from a plain object.
     for (const object of k8s.loadAllYaml(await readFile(join(crdDir, file), 'utf8'))) {
       if (object?.kind === 'CustomResourceDefinition') crds.push(object);
     }
   }
-  await Promise.all(crds.map((body) => api.createCustomResourceDefinition({ body })));
+  await Promise.all(
+    crds.map((body) =>
+      api.createCustomResourceDefinition({ body }).catch((error: unknown) => {
+        if (!(error instanceof k8s.ApiException && error.code === 409)) throw error;
+      }),
+    ),
+  );
 
   const pending = new Set(crds.map((crd) => crd.metadata?.name));
   const deadline = Date.now() + 60_000;

@@ -3,9 +3,13 @@
 // default), on the simulated data plane (__tests__/support/simulated-data-plane.ts). Knative's controller is
 // stood in for by KnativeStatusController; each Revision runs as one samples/app process named
 // `<revision>-deployment`, and the VirtualService's mirror to the dark revision's private Service is applied by the
-// built-in mirroring proxy. The verdict comes from Prometheus with the istio metric template.
+// built-in mirroring proxy. The verdict comes from Prometheus with the istio metric template. Last, a promotion,
+// which changes the sample's Service for good.
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type KnativeService, knativeServiceRef } from '../../../src/cluster/knative-resources.js';
 import { output } from '../../support/checkout-cluster.js';
+import { leftovers } from '../../support/cluster-leftovers.js';
 import { KNATIVE_ISTIO } from '../../support/shop-samples.js';
 import { HEALTHY, REGRESSED, type SimulatedShop, startSimulatedShop } from '../../support/simulated-shop.js';
 
@@ -65,5 +69,29 @@ describe('the bundled action on a simulated data plane with target knative and r
     // The dark Revision's Services go with it, as the garbage collector deletes them after their owner.
     await expect.poll(() => shop.clusterState(), { timeout: 10_000 }).toEqual(sample);
     await expect.poll(() => shop.plane.running()).toEqual([LIVE_WORKLOAD]);
+  });
+
+  it('promotes a passing dark revision when asked: the pinned traffic moves to it, the VirtualService is restored', async () => {
+    const routingRef = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      namespace: 'default',
+      name: 'example-mirroring',
+    };
+    const routing = await shop.admin.read<KubernetesObject & { spec?: unknown }>(routingRef);
+    const result = await shop.run(shop.inputs('release', GOOD, { promote: 'true' }));
+    expect(result.exitCode, output(result)).toBe(0);
+    expect(result.outputs.verdict).toBe('pass');
+    expect(result.summary).toMatch(/\*\*Promoted:\*\* .*sample-app-release/);
+    // The sample pins its traffic at 100% to the live revision; now it pins it to the promoted one.
+    const promoted = await shop.admin.read<KnativeService>(knativeServiceRef('default', 'sample-app'));
+    expect(promoted?.spec?.template?.metadata?.name).toBe('sample-app-release');
+    expect(promoted?.spec?.traffic).toEqual([{ revisionName: 'sample-app-release', percent: 100 }]);
+    const restored = await shop.admin.read<KubernetesObject & { spec?: unknown }>(routingRef);
+    expect(restored?.spec).toEqual(routing?.spec);
+    expect(restored?.metadata?.labels).toEqual(routing?.metadata?.labels);
+    expect(restored?.metadata?.annotations).toEqual(routing?.metadata?.annotations);
+    expect(await shop.managedObjects()).toEqual([]);
+    expect(await leftovers(shop.admin, 'default')).toEqual([]);
   });
 });

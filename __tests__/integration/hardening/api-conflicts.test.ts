@@ -2,8 +2,8 @@
 // through a recording proxy, which lets a concurrent writer change the user's VirtualService just before the
 // action's replace arrives (between the action's read and its write), so the API server itself answers 409. The
 // action must read again and retry with the fresh resourceVersion, both when it adds the mirror and when it
-// restores the route, and the cluster must end exactly as before. The Deployment controller cannot run here;
-// DeploymentStatusController writes the status it would write.
+// restores the route, and the cluster must end exactly as before. On the real cluster (checkout-cluster.ts):
+// its controllers and kubelet run the pods.
 import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -24,7 +24,7 @@ beforeAll(async () => {
   shop = await startCheckoutCluster({
     darkRevisions: { [`${SERVICE}-conflict`]: FAST, [`${SERVICE}-promote`]: FAST },
   });
-  proxy = await startKubeApiProxy(shop.env.adminKubeconfig);
+  proxy = await startKubeApiProxy(shop.cluster.adminKubeconfig);
 });
 
 afterAll(async () => {
@@ -111,7 +111,7 @@ describe('the API server answers 409 Conflict on update during a run', () => {
     const result = await shop.run(shop.inputs('promote', { kubeconfig: proxy.kubeconfig, promote: 'true' }));
     expect(result.exitCode, output(result)).toBe(0);
     expect(result.summary).toMatch(/\*\*Promoted:\*\* Deployment "checkout" now runs/);
-    // Refused, then retried until it lands (the stand-in controller's own status writes can add a conflict).
+    // Refused, then retried until it lands (the real controller's own writes can add a conflict).
     const statuses = proxy.requests
       .slice(seen)
       .filter(isPromotion)
@@ -119,9 +119,14 @@ describe('the API server answers 409 Conflict on update during a run', () => {
     expect(statuses.at(-1)).toBe(200);
     expect(statuses.slice(0, -1)).toEqual(Array(statuses.length - 1).fill(409));
     expect(statuses.length).toBeGreaterThanOrEqual(2);
+    await shop.liveRolledOut();
     const live = await shop.admin.read<k8s.V1Deployment>(deploymentRef);
     expect(live?.spec?.template.spec?.containers[0]?.image).toBe(CANDIDATE);
-    expect(live?.metadata?.annotations).toEqual({ owner: 'team-shop' });
+    // The user's annotation as it was, beside the one the real Deployment controller writes on every rollout.
+    expect(live?.metadata?.annotations).toEqual({
+      owner: 'team-shop',
+      'deployment.kubernetes.io/revision': '2',
+    });
     expect(await shop.managedObjects()).toEqual([]);
   });
 });

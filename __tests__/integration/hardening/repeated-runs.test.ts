@@ -1,7 +1,7 @@
 // Load: 20 experiments in a row against the same target, each a new workflow run of the bundled action that
 // takes the target's Lease, deploys a dark copy into the real API server, mirrors to it, is judged by a real
 // Prometheus and cleans up. Nothing may be left behind, and the action's memory must not grow from run to run.
-// The Deployment controller cannot run here; DeploymentStatusController writes the status it would write.
+// On the real cluster (checkout-cluster.ts): its controllers and kubelet run each dark copy's pods.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   type CheckoutCluster,

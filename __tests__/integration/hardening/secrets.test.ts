@@ -2,8 +2,7 @@
 // bearer token and a client key, posts its PR comment with a GitHub token and reads a real Prometheus with a
 // bearer token; none of them, nor their base64 forms, appears anywhere the run writes: a log line (except the
 // `::add-mask::` command that hides it on GitHub), the step summary, the comment, GITHUB_OUTPUT, the saved state,
-// the report or the result file. The Deployment controller cannot run here; DeploymentStatusController writes the
-// status it would write.
+// the report or the result file. On the real cluster (checkout-cluster.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import {
@@ -29,10 +28,12 @@ beforeAll(async () => {
     darkRevisions: { [`${SERVICE}-secret`]: FAST, [`${SERVICE}-secret64`]: FAST },
   });
   const minted = parse(
-    await shop.env.mintKubeconfig('shop', [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }]),
+    await shop.cluster.mintKubeconfig('shop', [
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get'] },
+    ]),
   ) as { users: { user: { token: string } }[] };
   serviceAccountToken = minted.users[0]?.user.token ?? '';
-  const admin = parse(shop.env.adminKubeconfig) as {
+  const admin = parse(shop.cluster.adminKubeconfig) as {
     users: { user: Record<string, string> }[];
   };
   const user = admin.users[0]?.user;

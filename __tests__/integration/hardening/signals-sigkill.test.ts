@@ -3,8 +3,8 @@
 // during the evaluation. Two ways back to the cluster as it was: the post step of the killed run restores from
 // the saved state; or, without a post step, the NEXT run (a new run id) waits for the dead run's Lease to expire
 // (30 s without renewal), takes it over and sweeps what was left by label. The first phase's next run waits the
-// 30 s out; for the others the test ages the Lease, as if they had passed. The Deployment controller cannot run
-// here; DeploymentStatusController writes the status it would write.
+// 30 s out; for the others the test ages the Lease, as if they had passed. On the real cluster (checkout-cluster.ts):
+// its controllers and kubelet run the pods.
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -62,7 +62,7 @@ beforeAll(async () => {
   shop = await startCheckoutCluster({
     darkRevisions: Object.fromEntries(SUFFIXES.map((suffix) => [`${SERVICE}-${suffix}`, FAST])),
   });
-  proxy = await startKubeApiProxy(shop.env.adminKubeconfig);
+  proxy = await startKubeApiProxy(shop.cluster.adminKubeconfig);
 });
 
 afterAll(async () => {

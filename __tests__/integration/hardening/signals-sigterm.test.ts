@@ -1,19 +1,21 @@
 // SIGTERM (and the runner's SIGINT-then-SIGTERM) in each phase of a cluster run of the bundled action, against
 // the real API server. The signal lands in its phase deterministically: on a log line of a phase that waits
 // (Lease, readiness, evaluation), or while the proxy in front of the API server (or the fake GitHub) holds the first
-// request of a phase that takes milliseconds (sweep, mirror, promotion, cleanup, report). The Deployment
-// controller cannot run here; DeploymentStatusController writes the status it would write.
+// request of a phase that takes milliseconds (sweep, mirror, promotion, cleanup, report). On the real cluster
+// (checkout-cluster.ts): its controllers and kubelet run the pods.
 import type { ChildProcess } from 'node:child_process';
 import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { microTime } from '../../../src/cluster/lease-lock.js';
 import {
+  besidesTheLiveWorkload,
   CANDIDATE,
   type CheckoutCluster,
   NAMESPACE,
   output,
   SERVICE,
   startCheckoutCluster,
+  UNPULLABLE,
 } from '../../support/checkout-cluster.js';
 import { leftovers } from '../../support/cluster-leftovers.js';
 import { FAST } from '../../support/fake-shop.js';
@@ -34,7 +36,7 @@ beforeAll(async () => {
   shop = await startCheckoutCluster({
     darkRevisions: Object.fromEntries(SUFFIXES.map((suffix) => [`${SERVICE}-${suffix}`, FAST])),
   });
-  proxy = await startKubeApiProxy(shop.env.adminKubeconfig);
+  proxy = await startKubeApiProxy(shop.cluster.adminKubeconfig);
 });
 
 afterAll(async () => {
@@ -85,6 +87,7 @@ async function expectCancelledAndRestored(
   before: Record<string, unknown>,
   inputs: Record<string, string>,
   reason = 'received SIGTERM',
+  view: (state: Record<string, unknown>) => Record<string, unknown> = (state) => state,
 ): Promise<void> {
   expect(result.exitCode, output(result)).toBe(1);
   expect(result.stdout).toMatch(new RegExp(`^::error::Shadowgate was cancelled: ${reason}`, 'm'));
@@ -92,12 +95,12 @@ async function expectCancelledAndRestored(
   expect(result.stdout.match(/^::error::/gm), output(result)).toHaveLength(1);
   expect(await shop.managedObjects()).toEqual([]);
   expect(await leftovers(shop.admin, NAMESPACE)).toEqual([]);
-  expect(await shop.clusterState()).toEqual(before);
+  expect(view(await shop.clusterState())).toEqual(view(before));
   expect(result.state.cluster).toBe('');
   const post = await shop.run(inputs, { state: result.state });
   expect(post.exitCode, output(post)).toBe(0);
   expect(post.stdout).toContain('nothing to clean up');
-  expect(await shop.clusterState()).toEqual(before);
+  expect(view(await shop.clusterState())).toEqual(view(before));
 }
 
 describe('SIGTERM in each phase of a cluster run: the main step cleans up and fails, the post step has nothing left', () => {
@@ -141,9 +144,9 @@ describe('SIGTERM in each phase of a cluster run: the main step cleans up and fa
   });
 
   it('while waiting for the dark copy to become ready', async () => {
-    shop.controller.behave(`${SERVICE}-deploy`, { kind: 'stalled' });
     const before = await shop.clusterState();
-    const inputs = shop.inputs('deploy');
+    // Its pod never becomes ready, so the run is still waiting when the signal comes.
+    const inputs = shop.inputs('deploy', { image: UNPULLABLE });
     const result = await shop.run(inputs, {
       onSpawn: signalWhen(/Created Deployment and Service "checkout-deploy"/, 'SIGTERM'),
     });
@@ -181,13 +184,9 @@ describe('SIGTERM in each phase of a cluster run: the main step cleans up and fa
       name: SERVICE,
     });
     expect(live?.spec?.template.spec?.containers[0]?.image).toBe(CANDIDATE);
-    // The promoted live Deployment is the one intended change; put it back so the rest can be compared.
-    const { 'Deployment/checkout': liveBefore } = before as Record<string, k8s.V1Deployment>;
-    await shop.admin.replace({
-      ...liveBefore,
-      metadata: { ...liveBefore?.metadata, resourceVersion: live?.metadata?.resourceVersion },
-    } as k8s.V1Deployment);
-    await expectCancelledAndRestored(result, before, inputs);
+    // The promoted live Deployment is the one intended change, and the real controller rolls its pods over.
+    await shop.liveRolledOut();
+    await expectCancelledAndRestored(result, before, inputs, undefined, besidesTheLiveWorkload);
   });
 
   it('during the cleanup after a pass: the cleanup is not cut short', async () => {
