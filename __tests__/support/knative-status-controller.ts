@@ -1,5 +1,7 @@
-// Stands in for Knative Serving's controller, which cannot run against the test API server (no controller-manager,
-// no nodes, no Knative webhook or controller pods). It writes what the real controller would: for each Knative
+// Stands in for Knative Serving's controller on the kube test env (no controller-manager, no nodes, no Knative
+// pods), for the tests that route with Istio there: knative-dark-launch.test.ts, samples.test.ts and the simulated
+// data plane. The real controller runs on the real cluster (real-knative.test.ts), where each revision takes
+// seconds to start and 30 s to drain. It writes what the real controller would: for each Knative
 // Service generation the Revision named by the template (labels and spec from it), the revision's public and
 // private Kubernetes Services, the Revision's Ready condition and the Service's status (observedGeneration,
 // latestCreated/ReadyRevisionName, ConfigurationsReady/RoutesReady/Ready, and traffic resolved to revision names).

@@ -22,9 +22,12 @@ import {
 import { ERRORS, FAST } from '../../support/fake-shop.js';
 import { signalWhen } from '../../support/run-bundled-action.js';
 import { runCli } from '../../support/run-cli.js';
+import { sampleRoleRules } from '../../support/sample-rbac.js';
 
 let shop: CheckoutCluster;
 let dir: string;
+/** A kubeconfig with exactly the Role of samples/rbac/deployment-istio.yaml. */
+let sampleRole: string;
 
 beforeAll(async () => {
   // The Istio metrics of the live Deployment and of each dark copy a test deploys (`checkout-<suffix>`).
@@ -40,6 +43,7 @@ beforeAll(async () => {
     },
   });
   dir = await mkdtemp(join(tmpdir(), 'shadowgate-lifecycle-'));
+  sampleRole = await shop.cluster.mintKubeconfig(namespace, sampleRoleRules('deployment-istio.yaml'));
 });
 
 afterAll(async () => {
@@ -118,9 +122,9 @@ describe('the bundled action with target deployment and router istio', () => {
     expect(await clusterState()).toEqual(before);
   });
 
-  it("fails with the kubelet's own reason when the dark copy's image cannot be pulled, and restores everything", async () => {
+  it("fails with the kubelet's own reason when the dark copy's image cannot be pulled, with the sample Role, and restores everything", async () => {
     const before = await clusterState();
-    const result = await run(inputs('broken', { image: UNPULLABLE }));
+    const result = await run(inputs('broken', { image: UNPULLABLE, kubeconfig: sampleRole }));
     expect(result.exitCode, output(result)).toBe(1);
     expect(result.stdout).toMatch(
       /^::error::.*checkout-broken.*(ErrImagePull|ImagePullBackOff): .*connection refused/m,
@@ -173,9 +177,9 @@ describe('the bundled action with target deployment and router istio', () => {
     expect(await clusterState()).toEqual(before);
   });
 
-  it('promotes on pass when asked: the live Deployment takes the candidate image, the rest is restored', async () => {
+  it('promotes on pass when asked, with the sample Role: the live Deployment takes the candidate image, the rest is restored', async () => {
     const before = await clusterState();
-    const result = await run(inputs('release', { promote: 'true' }));
+    const result = await run(inputs('release', { promote: 'true', kubeconfig: sampleRole }));
     expect(result.exitCode, output(result)).toBe(0);
     expect(result.outputs.verdict).toBe('pass');
     expect(result.summary).toContain(`**Promoted:** Deployment "checkout" now runs ${CANDIDATE}`);

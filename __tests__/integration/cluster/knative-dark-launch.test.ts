@@ -1,9 +1,9 @@
-// The Knative dark launch end to end against a real API server with Knative Serving 1.23 and Istio 1.30 CRDs,
-// whose schemas check every object Shadowgate writes. Knative's own controller cannot run here (it needs an
-// ingress for the VirtualService layouts, and no Istio control plane can be built), so KnativeStatusController
-// stands in for it and writes the Revision and status the real one would. What Knative's real controller reports
-// for a revision that fails (its own Ready=False reasons, the pods' crash loop) is tested end to end with it on the
-// real cluster: __tests__/integration/e2e/real-knative.test.ts.
+// The Knative dark launch with the Istio router, library level, against a real API server with Knative Serving
+// 1.23 and Istio 1.30 CRDs, whose schemas check every object Shadowgate writes. KnativeStatusController stands in
+// for Knative's controller and writes the Revision and status the real one would. Knative's real controller runs on
+// the real cluster (__tests__/integration/e2e/real-knative.test.ts: the revision it creates, what it reports for a
+// revision that fails, the webhook's refusals, promotion). These cases stay here: each creates a Knative Service
+// and a dark revision, which on the real cluster take seconds each to become ready and 30 s to drain.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { KubernetesObject, V1Lease } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -2,8 +2,10 @@
 // in samples/rbac/, with RBAC enforced: the whole lifecycle (take over a dead run's
 // Lease, sweep its leftovers, deploy, mirror, clean up; then a second run that creates the Lease and promotes)
 // succeeds with exactly the sample's rules, and fails with an error naming the verb and resource when any single
-// verb is missing. The Deployment and Knative controllers and the kubelet cannot run here; the status controllers
-// in __tests__/support stand in for them.
+// verb is missing. About 20 lifecycles per sample, so on the kube test env, where the status controllers in
+// __tests__/support stand in for the Deployment and Knative controllers and the kubelet. Each sample's Role is
+// also used on the real cluster: deployment-istio by cluster/action-lifecycle, deployment-gateway by
+// e2e/real-gateway-api, knative-gateway by e2e/real-knative.
 import { readdirSync, readFileSync } from 'node:fs';
 import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
