@@ -6,7 +6,6 @@
 // traffic (the simulated data plane does, in simulated-data-plane.ts). Start one per test file.
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { ClusterError } from '../../src/cluster/cluster-error.js';
 import type { KubeApi } from '../../src/cluster/kube-api.js';
@@ -14,7 +13,7 @@ import { createKubeApi } from '../../src/cluster/kube-client.js';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../../src/cluster/ownership.js';
 import { type FakeGitHub, startFakeGitHub } from './fake-github-server.js';
 import { LIVE } from './fake-shop.js';
-import { installCrds, kubeTestEnvDir } from './kube-test-env.js';
+import { installIstioCrds } from './kube-test-env.js';
 import { MetricsExporter, type TrafficProfile } from './metrics-exporter.js';
 import { type PrometheusServer, prometheusBinaries, startPrometheus } from './prometheus-server.js';
 import { APP_IMAGES, type RealCluster, until } from './real-cluster.js';
@@ -139,7 +138,7 @@ export async function startCheckoutCluster(options: {
   };
   try {
     const cluster = options.cluster ?? suiteCluster();
-    await installCrds(cluster.admin, join(kubeTestEnvDir(), 'crds'), (file) => file.startsWith('istio-'));
+    await installIstioCrds(cluster.admin);
     const admin = createKubeApi({ kind: 'inline', yaml: cluster.adminKubeconfig }, () => {});
     stops.push(() => cluster.deleteNamespace(NAMESPACE));
     await cluster.createNamespace(NAMESPACE);

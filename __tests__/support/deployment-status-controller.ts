@@ -1,7 +1,6 @@
 // Stands in for the Deployment controller and the kubelet on the kube test env (an API server with no
-// kube-controller-manager and no node), where the real cluster is not used: the simulated data plane (Istio
-// mirroring, and `npm run demo:cluster` on a host that cannot run containers) and the per-verb RBAC loop of
-// samples.test.ts. It writes the status those controllers would write (observedGeneration, replica counts, the
+// kube-controller-manager and no node), for the simulated data plane only: Istio mirroring, which cannot run on the
+// real cluster, and `npm run demo:cluster` on a host that cannot run containers. It writes the status those controllers would write (observedGeneration, replica counts, the
 // Available and Progressing conditions) and, for a Deployment told to fail, the Pod a failing rollout leaves
 // behind, with its container waiting reason. The real controllers' behaviour is tested on the real cluster.
 import * as k8s from '@kubernetes/client-node';

@@ -408,11 +408,16 @@ async function readyz(admin: k8s.KubeConfig, server: string): Promise<number | u
   });
 }
 
+/** Istio's CRDs, from the test environment's copy, on a cluster that has none (the real one: no Istio runs there). */
+export function installIstioCrds(admin: k8s.KubeConfig): Promise<void> {
+  return installCrds(admin, join(kubeTestEnvDir(), 'crds'), (file) => file.startsWith('istio-'));
+}
+
 /**
  * Installs the CRDs of the YAML files in `crdDir` that `files` picks (all by default) and waits until they are
  * Established. One already there (the real cluster's, from an earlier test file) is left as it is.
  */
-export async function installCrds(
+async function installCrds(
   admin: k8s.KubeConfig,
   crdDir: string,
   files: (name: string) => boolean = () => true,

@@ -54,6 +54,8 @@ function appImages(): Readonly<Record<'healthy' | 'healthy-2' | 'regressed' | 'c
   };
 }
 
+/** The cluster's sandbox image (testenv/cluster/provision.sh builds it from pause.c): a container that only waits. */
+export const PAUSE_IMAGE = 'registry.k8s.io/pause:3.6';
 /** sh, sleep and curl of this machine: what the action's load Job (load-target job) needs. */
 export const CURL_IMAGE = 'shadowgate.test/curl:host';
 /** The node's address on the cluster's bridge, where pods reach the host (and the Gateways' Envoys). */

@@ -1,11 +1,13 @@
-// The samples against a real API server. Their manifests are accepted by the API and the CRD schemas. The Roles
-// in samples/rbac/, with RBAC enforced: the whole lifecycle (take over a dead run's
-// Lease, sweep its leftovers, deploy, mirror, clean up; then a second run that creates the Lease and promotes)
-// succeeds with exactly the sample's rules, and fails with an error naming the verb and resource when any single
-// verb is missing. About 20 lifecycles per sample, so on the kube test env, where the status controllers in
-// __tests__/support stand in for the Deployment and Knative controllers and the kubelet. Each sample's Role is
-// also used on the real cluster: deployment-istio by cluster/action-lifecycle, deployment-gateway by
-// e2e/real-gateway-api, knative-gateway by e2e/real-knative.
+// The samples against a real API server. Their manifests are accepted by the API and the CRD schemas (on the kube
+// test env, which has every CRD they use). The Roles in samples/rbac/, with RBAC enforced: the whole lifecycle
+// (take over a dead run's Lease, sweep its leftovers, deploy, mirror, clean up; then a second run that creates the
+// Lease and promotes) succeeds with exactly the sample's rules, and fails with an error naming the verb and
+// resource when any single verb is missing. The Deployment samples run on the real cluster, whose controllers and
+// kubelet run every dark copy (of the pause image, which starts at once) and roll the live pods over on
+// promotion; each case has a namespace of its own, so the cases run side by side. knative-istio runs on the kube
+// test env, where KnativeStatusController stands in for Knative's controller: its 20 lifecycles would each make a
+// real revision (seconds to start, 30 s to drain). knative-gateway's Role is used on the real cluster by
+// e2e/real-knative.
 import { readdirSync, readFileSync } from 'node:fs';
 import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,23 +33,60 @@ import type {
   RouterConfig,
 } from '../../../src/core/cluster-config.js';
 import { leftovers } from '../../support/cluster-leftovers.js';
-import { DeploymentStatusController } from '../../support/deployment-status-controller.js';
 import { KnativeStatusController } from '../../support/knative-status-controller.js';
-import { type KubeTestEnv, startKubeTestEnv } from '../../support/kube-test-env.js';
+import { installIstioCrds, type KubeTestEnv, startKubeTestEnv } from '../../support/kube-test-env.js';
+import { APP_IMAGES, PAUSE_IMAGE } from '../../support/real-cluster.js';
 import { sampleRoleRules } from '../../support/sample-rbac.js';
+import { suiteCluster } from '../../support/suite-cluster.js';
 
-const candidate = 'ghcr.io/acme/checkout:pr-42';
+/** Where a combination runs: the API server to seed and check with, and how to make namespaces and kubeconfigs. */
+interface Cluster {
+  readonly admin: KubeApi;
+  createNamespace(namespace: string): Promise<void>;
+  mintKubeconfig(namespace: string, rules: k8s.V1PolicyRule[]): Promise<string>;
+  /** Starts deleting a case's namespace once the case is done, while the other cases run; the file's end waits. */
+  release(namespace: string): void;
+}
 
 let env: KubeTestEnv;
-let admin: KubeApi;
+let kubeEnv: Cluster;
+let real: Cluster;
+/** The real cluster's namespaces this file made, with their deletion once under way. */
+const realNamespaces = new Map<string, Promise<void> | undefined>();
 
 beforeAll(async () => {
   env = await startKubeTestEnv();
-  admin = createKubeApi({ kind: 'inline', yaml: env.adminKubeconfig }, () => {});
+  kubeEnv = {
+    admin: createKubeApi({ kind: 'inline', yaml: env.adminKubeconfig }, () => {}),
+    createNamespace: (namespace) => env.createNamespace(namespace),
+    mintKubeconfig: (namespace, rules) => env.mintKubeconfig(namespace, rules),
+    // The whole test env goes at the file's end.
+    release: () => {},
+  };
+  const cluster = suiteCluster();
+  await installIstioCrds(cluster.admin);
+  real = {
+    admin: createKubeApi({ kind: 'inline', yaml: cluster.adminKubeconfig }, () => {}),
+    createNamespace: async (namespace) => {
+      realNamespaces.set(namespace, undefined);
+      await cluster.createNamespace(namespace);
+    },
+    mintKubeconfig: (namespace, rules) => cluster.mintKubeconfig(namespace, rules),
+    release: (namespace) => {
+      const deleting = cluster.deleteNamespace(namespace);
+      // Awaited at the file's end, which fails if a namespace does not go.
+      deleting.catch(() => {});
+      realNamespaces.set(namespace, deleting);
+    },
+  };
 });
 
 afterAll(async () => {
   await env?.stop();
+  const cluster = suiteCluster();
+  await Promise.all(
+    [...realNamespaces].map(([namespace, deleting]) => deleting ?? cluster.deleteNamespace(namespace)),
+  );
 });
 
 const samples = new URL('../../../samples/', import.meta.url);
@@ -58,7 +97,7 @@ function sampleObjects(path: string): k8s.KubernetesObject[] {
   );
 }
 
-/** Stands in for the controllers that cannot run here (see the support files). */
+/** Stands in for the controllers that cannot run on the kube test env (see the support files). */
 interface StatusController {
   start(): void;
   stop(): Promise<void>;
@@ -67,6 +106,8 @@ interface StatusController {
 
 interface Combination {
   readonly file: string;
+  /** The real cluster, or the kube test env with a stand-in controller. */
+  readonly cluster: () => Cluster;
   readonly service: string;
   readonly target: (suffix: string) => DeploymentTargetConfig | KnativeTargetConfig;
   readonly router: Exclude<RouterConfig, { kind: 'none' }>;
@@ -74,10 +115,18 @@ interface Combination {
   readonly app: (namespace: string) => k8s.KubernetesObject[];
   /** The user's routing object. */
   readonly routing: (namespace: string) => k8s.KubernetesObject;
-  readonly controller: (namespace: string) => StatusController;
+  /** On the kube test env: the stand-in for the controllers that cannot run there. */
+  readonly controller?: (namespace: string) => StatusController;
   /** Asserts that run-2's promotion is in place. */
   readonly expectPromoted: (namespace: string) => Promise<void>;
 }
+
+/**
+ * The live app's image (samples/app), and the candidate's: the pause image, which starts at once, so that the
+ * dark copies of the 40 lifecycles cost little more than on the kube test env. Both are in the real cluster.
+ */
+const live = APP_IMAGES.healthy;
+const candidate = PAUSE_IMAGE;
 
 function liveDeployment(namespace: string): k8s.KubernetesObject[] {
   return [
@@ -86,11 +135,12 @@ function liveDeployment(namespace: string): k8s.KubernetesObject[] {
       kind: 'Deployment',
       metadata: { name: 'checkout', namespace },
       spec: {
-        replicas: 2,
+        replicas: 1,
         selector: { matchLabels: { app: 'checkout' } },
         template: {
           metadata: { labels: { app: 'checkout' } },
-          spec: { containers: [{ name: 'app', image: 'ghcr.io/acme/checkout:1.0' }] },
+          // samples/app exits on SIGTERM at once: the namespaces go in seconds at the end.
+          spec: { terminationGracePeriodSeconds: 2, containers: [{ name: 'app', image: live }] },
         },
       },
     } as k8s.V1Deployment,
@@ -112,18 +162,19 @@ const deploymentTarget = (suffix: string): DeploymentTargetConfig => ({
 });
 
 async function expectLiveDeploymentPromoted(namespace: string): Promise<void> {
-  const live = await admin.read<k8s.V1Deployment>({
+  const promoted = await real.admin.read<k8s.V1Deployment>({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     namespace,
     name: 'checkout',
   });
-  expect(live?.spec?.template.spec?.containers[0]?.image).toBe(candidate);
+  expect(promoted?.spec?.template.spec?.containers[0]?.image).toBe(candidate);
 }
 
 const combinations: Combination[] = [
   {
     file: 'deployment-gateway.yaml',
+    cluster: () => real,
     service: 'checkout',
     target: deploymentTarget,
     router: { kind: 'gateway-api', httpRoute: 'shop', percent: 50 },
@@ -146,11 +197,11 @@ const combinations: Combination[] = [
         ],
       },
     }),
-    controller: (namespace) => new DeploymentStatusController(env.adminKubeconfig, namespace),
     expectPromoted: expectLiveDeploymentPromoted,
   },
   {
     file: 'deployment-istio.yaml',
+    cluster: () => real,
     service: 'checkout',
     target: deploymentTarget,
     router: { kind: 'istio', mode: 'patch', virtualService: 'checkout', percent: 100 },
@@ -170,11 +221,11 @@ const combinations: Combination[] = [
         ],
       },
     }),
-    controller: (namespace) => new DeploymentStatusController(env.adminKubeconfig, namespace),
     expectPromoted: expectLiveDeploymentPromoted,
   },
   {
     file: 'knative-istio.yaml',
+    cluster: () => kubeEnv,
     service: 'sample-app',
     target: (suffix) => ({
       kind: 'knative',
@@ -218,7 +269,7 @@ const combinations: Combination[] = [
     }),
     controller: (namespace) => new KnativeStatusController(env.adminKubeconfig, namespace),
     expectPromoted: async (namespace) => {
-      const service = await admin.read<KnativeService>({
+      const service = await kubeEnv.admin.read<KnativeService>({
         apiVersion: 'serving.knative.dev/v1',
         kind: 'Service',
         namespace,
@@ -251,7 +302,8 @@ async function seed(
 ): Promise<{ namespace: string; routingBefore: k8s.KubernetesObject }> {
   const namespace = `least-privilege-${++namespaces}`;
   const { service } = combination;
-  await env.createNamespace(namespace);
+  const { admin } = combination.cluster();
+  await combination.cluster().createNamespace(namespace);
   for (const object of combination.app(namespace)) await admin.create(object);
   const routingBefore = snapshotOf(await admin.create(combination.routing(namespace)));
 
@@ -266,10 +318,10 @@ async function seed(
     pollIntervalMs: 50,
   };
   const journal = new SavedJournal({ runId: 'dead-run', namespace, service }, () => {});
-  const controller = combination.controller(namespace);
+  const controller = combination.controller?.(namespace);
   // The live version as its controller would have left it.
-  await controller.reconcileAll?.();
-  controller.start();
+  await controller?.reconcileAll?.();
+  controller?.start();
   try {
     const targetConfig = combination.target('dead');
     const target =
@@ -284,7 +336,7 @@ async function seed(
         : new GatewayRouter(deadRun, routerConfig);
     await router.mirror(dark, journal);
   } finally {
-    await controller.stop();
+    await controller?.stop();
   }
   const longAgo = new Date(Date.now() - 3_600_000).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
   await admin.create({
@@ -306,8 +358,8 @@ interface Outcome {
 async function lifecycle(combination: Combination, namespace: string, api: KubeApi): Promise<Outcome> {
   const problems: string[] = [];
   const logs: string[] = [];
-  const controller = combination.controller(namespace);
-  controller.start();
+  const controller = combination.controller?.(namespace);
+  controller?.start();
   try {
     for (const [runId, promote] of [
       ['run-1', false],
@@ -339,7 +391,7 @@ async function lifecycle(combination: Combination, namespace: string, api: KubeA
       if (problems.length > 0) break;
     }
   } finally {
-    await controller.stop();
+    await controller?.stop();
   }
   return { problems, logs };
 }
@@ -367,7 +419,7 @@ describe('sample manifests', () => {
   it.each(manifestFiles)('%s is accepted by the API server and the CRD schemas', async (path) => {
     // Each file in a namespace of its own, so samples that share names do not collide.
     const namespace = `sample-${++namespaces}`;
-    await env.createNamespace(namespace);
+    await kubeEnv.createNamespace(namespace);
     const objects = sampleObjects(path);
     expect(objects.length).toBeGreaterThan(0);
     for (const object of objects) {
@@ -380,7 +432,7 @@ describe('sample manifests', () => {
           .replaceAll('"namespace":"istio-system"', `"namespace":"${namespace}"`),
       ) as k8s.KubernetesObject;
       expect(moved.metadata?.namespace).toBe(namespace);
-      const created = await admin.create(moved);
+      const created = await kubeEnv.admin.create(moved);
       expect(created.metadata?.uid).toBeTruthy();
     }
   });
@@ -391,7 +443,11 @@ describe.each(combinations)('samples/rbac/$file', (combination) => {
 
   it('is enough for the whole lifecycle, which leaves nothing behind and restores the routing exactly', async () => {
     const { namespace, routingBefore } = await seed(combination);
-    const api = createKubeApi({ kind: 'inline', yaml: await env.mintKubeconfig(namespace, rules) }, () => {});
+    const { admin } = combination.cluster();
+    const api = createKubeApi(
+      { kind: 'inline', yaml: await combination.cluster().mintKubeconfig(namespace, rules) },
+      () => {},
+    );
 
     const { problems, logs } = await lifecycle(combination, namespace, api);
 
@@ -408,6 +464,7 @@ describe.each(combinations)('samples/rbac/$file', (combination) => {
     };
     expect(snapshotOf((await admin.read(ref)) ?? {})).toEqual(routingBefore);
     await combination.expectPromoted(namespace);
+    combination.cluster().release(namespace);
   });
 
   const withoutOne = rules.flatMap((rule, index) =>
@@ -423,10 +480,12 @@ describe.each(combinations)('samples/rbac/$file', (combination) => {
     })),
   );
 
-  it.each(withoutOne)('fails naming the verb and resource without $label', async (missing) => {
+  // Each case in a namespace of its own, so they run side by side: on the real cluster most of a case's time is
+  // waiting for a dark copy's pod.
+  it.concurrent.each(withoutOne)('fails naming the verb and resource without $label', async (missing) => {
     const { namespace } = await seed(combination);
     const api = createKubeApi(
-      { kind: 'inline', yaml: await env.mintKubeconfig(namespace, missing.rules) },
+      { kind: 'inline', yaml: await combination.cluster().mintKubeconfig(namespace, missing.rules) },
       () => {},
     );
 
@@ -434,5 +493,6 @@ describe.each(combinations)('samples/rbac/$file', (combination) => {
 
     expect(problems.join('\n')).toContain(`cannot ${missing.verb} ${missing.resource}`);
     expect(problems.join('\n')).toContain('forbidden');
+    combination.cluster().release(namespace);
   });
 });
