@@ -150,6 +150,11 @@ export interface RealCluster extends RealClusterInfo {
   createNamespace(namespace: string): Promise<void>;
   /** Deletes a namespace and waits until the namespace controller has removed it with everything in it. */
   deleteNamespace(namespace: string): Promise<void>;
+  /**
+   * Deletes the Knative Services in a namespace, whose pods then drain (queue-proxy's fixed 30 s) while other files
+   * run, and leaves the namespace to the suite's teardown (`deleteLeftNamespaces`), which deletes it then.
+   */
+  leaveNamespaceToSuite(namespace: string): Promise<void>;
   /** Kubeconfig YAML for a new ServiceAccount bound to a Role with `access` rules, or to the Role `access.role`. */
   mintKubeconfig(namespace: string, access: k8s.V1PolicyRule[] | { role: string }): Promise<string>;
 }
@@ -159,6 +164,19 @@ export function realCluster(info: RealClusterInfo): RealCluster {
   admin.loadFromString(info.adminKubeconfig);
   const core = admin.makeApiClient(k8s.CoreV1Api);
   const caPem = Buffer.from(admin.getCurrentCluster()?.caData ?? '', 'base64').toString('utf8');
+  const deleteKnativeServices = (namespace: string): Promise<boolean> =>
+    admin
+      .makeApiClient(k8s.CustomObjectsApi)
+      .deleteCollectionNamespacedCustomObject({
+        group: 'serving.knative.dev',
+        version: 'v1',
+        namespace,
+        plural: 'services',
+      })
+      .then(
+        () => true,
+        () => false,
+      );
   return {
     ...info,
     admin,
@@ -169,23 +187,18 @@ export function realCluster(info: RealClusterInfo): RealCluster {
         return accounts.items.some((account) => account.metadata?.name === 'default');
       });
     },
+    async leaveNamespaceToSuite(namespace) {
+      await deleteKnativeServices(namespace);
+      await core.patchNamespace(
+        { name: namespace, body: { metadata: { labels: { [LEFT_TO_SUITE]: 'true' } } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+    },
     async deleteNamespace(namespace) {
       // Kubernetes deletes a namespace's pods first and looks again only after half their grace period, which
       // for Knative's pods is the revision timeout (300 s): with Knative's Services deleted first and their pods
       // gone, the namespace goes at once.
-      const knative = await admin
-        .makeApiClient(k8s.CustomObjectsApi)
-        .deleteCollectionNamespacedCustomObject({
-          group: 'serving.knative.dev',
-          version: 'v1',
-          namespace,
-          plural: 'services',
-        })
-        .then(
-          () => true,
-          () => false,
-        );
-      if (knative) {
+      if (await deleteKnativeServices(namespace)) {
         await until(`the Knative pods in ${namespace} gone`, 120_000, async () => {
           const pods = await core.listNamespacedPod({
             namespace,
@@ -213,6 +226,19 @@ export function realCluster(info: RealClusterInfo): RealCluster {
     mintKubeconfig: (namespace, access) =>
       mintServiceAccountKubeconfig(admin, info.server, caPem, namespace, access),
   };
+}
+
+/** The label on a namespace a test file left to the suite's teardown. */
+const LEFT_TO_SUITE = 'shadowgate.test/left-to-suite';
+
+/**
+ * The suite's teardown, before the cluster stops: deletes the namespaces files left to it and waits until they are
+ * gone, which fails the suite if one stays.
+ */
+export async function deleteLeftNamespaces(cluster: RealCluster): Promise<void> {
+  const core = cluster.admin.makeApiClient(k8s.CoreV1Api);
+  const left = await core.listNamespace({ labelSelector: `${LEFT_TO_SUITE}=true` });
+  await Promise.all(left.items.map((namespace) => cluster.deleteNamespace(namespace.metadata?.name ?? '')));
 }
 
 export async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {

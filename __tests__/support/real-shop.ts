@@ -39,11 +39,14 @@ export interface RealShop extends ShopRuns {
   /**
    * Waits until no pod in the sample's namespace is being deleted: with every run's `clusterState` equal to the
    * one before it, the cluster is then exactly as the first run found it. One wait per file rather than one per
-   * run. A Knative sample's `stop` already waits for every Knative pod to go (their 30 s drain), so its file needs
-   * no call of its own.
+   * run. The Knative file needs no call of its own: its namespace is deleted only once every Knative pod in it has
+   * gone (their 30 s drain), at its stop or at the suite's end.
    */
   expectDeletedPodsGone(): Promise<void>;
-  /** Stops the traffic, Prometheus and the fake GitHub, and deletes the sample's namespace. */
+  /**
+   * Stops the traffic, Prometheus and the fake GitHub, and deletes the sample's namespace (or, with
+   * `namespaceDeletion: 'at-suite-end'`, its Knative Services, leaving the namespace to the suite's teardown).
+   */
   stop(): Promise<LoadReport | undefined>;
 }
 
@@ -83,6 +86,11 @@ export async function startRealShop(options: {
   gateway: { port: number; host: string; path: string };
   /** The users' requests per second into the Gateway; 0 sends none (the run's own load is all there is). */
   ratePerSecond: number;
+  /**
+   * `at-suite-end`: the stop only starts deleting (a Knative sample's pods drain for 30 s) and the integration
+   * suite's teardown deletes the namespace, so the drain overlaps the files after this one. By default `now`.
+   */
+  namespaceDeletion?: 'now' | 'at-suite-end';
 }): Promise<RealShop> {
   const { cluster, sample } = options;
   const stops: (() => Promise<void>)[] = [];
@@ -93,7 +101,11 @@ export async function startRealShop(options: {
     return report;
   };
   try {
-    stops.push(() => cluster.deleteNamespace(sample.namespace));
+    stops.push(() =>
+      options.namespaceDeletion === 'at-suite-end'
+        ? cluster.leaveNamespaceToSuite(sample.namespace)
+        : cluster.deleteNamespace(sample.namespace),
+    );
     const admin = createKubeApi({ kind: 'inline', yaml: cluster.adminKubeconfig }, () => {});
     const core = cluster.admin.makeApiClient(k8s.CoreV1Api);
     for (const object of onRealCluster(sampleObjects(sample), cluster)) {
