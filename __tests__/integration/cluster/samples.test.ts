@@ -123,7 +123,7 @@ interface Combination {
 
 /**
  * The live app's image (samples/app), and the candidate's: the pause image, which starts at once, so that the
- * dark copies of the 40 lifecycles cost little more than on the kube test env. Both are in the real cluster.
+ * dark copies of the 38 lifecycles cost little more than on the kube test env. Both are in the real cluster.
  */
 const live = APP_IMAGES.healthy;
 const candidate = PAUSE_IMAGE;
@@ -139,7 +139,7 @@ function liveDeployment(namespace: string): k8s.KubernetesObject[] {
         selector: { matchLabels: { app: 'checkout' } },
         template: {
           metadata: { labels: { app: 'checkout' } },
-          // samples/app exits on SIGTERM at once: the namespaces go in seconds at the end.
+          // samples/app exits on SIGTERM at once, so each case's namespace goes in seconds.
           spec: { terminationGracePeriodSeconds: 2, containers: [{ name: 'app', image: live }] },
         },
       },
