@@ -146,9 +146,7 @@ export async function startCheckoutCluster(options: {
     await admin.create(liveService);
     await admin.create(virtualService);
     const liveRolledOut = () => rolledOut(cluster, admin);
-    // The live pods start while the rest does.
-    const liveStarted = liveRolledOut();
-    liveStarted.catch(() => {});
+    await liveRolledOut();
 
     const exporter = await MetricsExporter.start([
       { namespace: NAMESPACE, service: SERVICE, revision: SERVICE, profile: LIVE },
@@ -167,7 +165,6 @@ export async function startCheckoutCluster(options: {
     stops.push(() => prometheus.stop());
     const github = await startFakeGitHub();
     stops.push(() => github.close());
-    await liveStarted;
 
     let runNumber = 5000;
     return {
@@ -258,9 +255,11 @@ export async function clusterState(
   extraKinds: readonly Kind[] = [],
 ): Promise<Record<string, unknown>> {
   const state: Record<string, unknown> = {};
-  const leaving = await podsOnTheirWayOut(admin, namespace);
+  const pods = await admin.list('v1', 'Pod', namespace);
+  const leaving = await podsOnTheirWayOut(admin, namespace, pods);
   for (const [apiVersion, kind] of [...KINDS, ...extraKinds]) {
-    for (const object of await listServed(admin, apiVersion, kind, namespace)) {
+    const objects = kind === 'Pod' ? pods : await listServed(admin, apiVersion, kind, namespace);
+    for (const object of objects) {
       if (kind === 'Pod' && leaving.has(object.metadata?.name ?? '')) continue;
       const { resourceVersion, generation, managedFields, ...metadata } = object.metadata ?? {};
       const { status, ...rest } = object as k8s.KubernetesObject & { status?: unknown };
@@ -274,8 +273,12 @@ export async function clusterState(
   return state;
 }
 
-/** Pods being deleted, and pods of a ReplicaSet whose Deployment is gone or being deleted. */
-async function podsOnTheirWayOut(admin: KubeApi, namespace: string): Promise<Set<string>> {
+/** Of `pods`, those being deleted, and those of a ReplicaSet whose Deployment is gone or being deleted. */
+async function podsOnTheirWayOut(
+  admin: KubeApi,
+  namespace: string,
+  pods: readonly k8s.KubernetesObject[],
+): Promise<Set<string>> {
   const live = (objects: k8s.KubernetesObject[]) =>
     new Set(objects.filter((o) => !o.metadata?.deletionTimestamp).map((o) => o.metadata?.name));
   const deployments = live(await admin.list('apps/v1', 'Deployment', namespace));
@@ -286,7 +289,7 @@ async function podsOnTheirWayOut(admin: KubeApi, namespace: string): Promise<Set
     }),
   );
   const leaving = new Set<string>();
-  for (const pod of await admin.list('v1', 'Pod', namespace)) {
+  for (const pod of pods) {
     const owner = pod.metadata?.ownerReferences?.find((ref) => ref.controller);
     const orphaned = owner?.kind === 'ReplicaSet' && !replicaSets.has(owner.name);
     if (pod.metadata?.deletionTimestamp || orphaned) leaving.add(pod.metadata?.name ?? '');
