@@ -5,6 +5,7 @@
 // own. Pods run the images testenv/cluster/images.tsv lists; their IPs are on the cluster's own bridge.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -152,7 +153,9 @@ export interface RealCluster extends RealClusterInfo {
   deleteNamespace(namespace: string): Promise<void>;
   /**
    * Deletes the Knative Services in a namespace, whose pods then drain (queue-proxy's fixed 30 s) while other files
-   * run, and leaves the namespace to the suite's teardown (`deleteLeftNamespaces`), which deletes it then.
+   * run, and leaves the namespace to the suite's teardown (`deleteLeftNamespaces`), which deletes it then. Its
+   * Gateways go at once, and it returns only when their Envoys no longer listen on this host: another file's
+   * Gateway needs the same port.
    */
   leaveNamespaceToSuite(namespace: string): Promise<void>;
   /** Kubeconfig YAML for a new ServiceAccount bound to a Role with `access` rules, or to the Role `access.role`. */
@@ -177,6 +180,24 @@ export function realCluster(info: RealClusterInfo): RealCluster {
         () => true,
         () => false,
       );
+  /** Deletes a namespace's Gateways and waits until the host ports their Envoys listened on refuse connections. */
+  const deleteGateways = async (namespace: string): Promise<void> => {
+    const gateways = { group: 'gateway.networking.k8s.io', version: 'v1', namespace, plural: 'gateways' };
+    const custom = admin.makeApiClient(k8s.CustomObjectsApi);
+    const listed = (await custom.listNamespacedCustomObject(gateways)) as {
+      items: { spec?: { listeners?: { port: number }[] } }[];
+    };
+    const ports = new Set(
+      listed.items.flatMap((gateway) => gateway.spec?.listeners?.map((l) => l.port) ?? []),
+    );
+    if (listed.items.length > 0) await custom.deleteCollectionNamespacedCustomObject(gateways);
+    for (const port of ports)
+      await until(
+        `the Envoy of a Gateway in ${namespace} to stop listening on port ${port}`,
+        60_000,
+        async () => !(await listening(port)),
+      );
+  };
   return {
     ...info,
     admin,
@@ -189,6 +210,7 @@ export function realCluster(info: RealClusterInfo): RealCluster {
     },
     async leaveNamespaceToSuite(namespace) {
       await deleteKnativeServices(namespace);
+      await deleteGateways(namespace);
       await core.patchNamespace(
         { name: namespace, body: { metadata: { labels: { [LEFT_TO_SUITE]: 'true' } } } },
         k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
@@ -226,6 +248,18 @@ export function realCluster(info: RealClusterInfo): RealCluster {
     mintKubeconfig: (namespace, access) =>
       mintServiceAccountKubeconfig(admin, info.server, caPem, namespace, access),
   };
+}
+
+/** Whether something on this host accepts TCP connections on `port` of 127.0.0.1. */
+export function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 /** The label on a namespace a test file left to the suite's teardown. */

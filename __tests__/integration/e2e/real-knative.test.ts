@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KnativeService } from '../../../src/cluster/knative-resources.js';
 import { knativeServiceRef } from '../../../src/cluster/knative-resources.js';
 import { output } from '../../support/checkout-cluster.js';
-import { APP_IMAGES, startKnative, until } from '../../support/real-cluster.js';
+import { APP_IMAGES, listening, startKnative, until } from '../../support/real-cluster.js';
 import { expectPostStepRestoresKilledRun, type RealShop, startRealShop } from '../../support/real-shop.js';
 import { sampleRoleRules } from '../../support/sample-rbac.js';
 import { KNATIVE_GATEWAY_API } from '../../support/shop-samples.js';
@@ -50,9 +50,12 @@ beforeAll(async () => {
 
 // No wait of its own for the dark pods the runs deleted, whose queue-proxy drains for 30 s: the stop deletes the
 // Knative Services, and the suite's teardown deletes the namespace once every Knative pod in it is gone (the live
-// ones drain as long), which fails the suite if one stays. The drain overlaps the files after this one.
+// ones drain as long), which fails the suite if one stays. The drain overlaps the files after this one. The
+// Gateway must not stay with the namespace: the next Gateway API file's Gateway listens on the same host port, and
+// while this one's Envoy held it, that file's requests met this Gateway, whose route leads nowhere now.
 afterAll(async () => {
   await shop?.stop();
+  expect(await listening(80)).toBe(false);
 });
 
 const revisionPods = (revision: string) => `serving.knative.dev/revision=${revision}`;
