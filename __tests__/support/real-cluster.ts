@@ -180,15 +180,20 @@ export function realCluster(info: RealClusterInfo): RealCluster {
         () => true,
         () => false,
       );
-  /** Deletes a namespace's Gateways and waits until the host ports their Envoys listened on refuse connections. */
+  /**
+   * Deletes a namespace's Gateways and waits until the host ports of those Envoy Gateway serves (the cluster's
+   * GatewayClass; no Envoy runs for another class) refuse connections.
+   */
   const deleteGateways = async (namespace: string): Promise<void> => {
     const gateways = { group: 'gateway.networking.k8s.io', version: 'v1', namespace, plural: 'gateways' };
     const custom = admin.makeApiClient(k8s.CustomObjectsApi);
     const listed = (await custom.listNamespacedCustomObject(gateways)) as {
-      items: { spec?: { listeners?: { port: number }[] } }[];
+      items: { spec?: { gatewayClassName?: string; listeners?: { port: number }[] } }[];
     };
     const ports = new Set(
-      listed.items.flatMap((gateway) => gateway.spec?.listeners?.map((l) => l.port) ?? []),
+      listed.items
+        .filter((gateway) => gateway.spec?.gatewayClassName === info.gatewayClass)
+        .flatMap((gateway) => gateway.spec?.listeners?.map((l) => l.port) ?? []),
     );
     if (listed.items.length > 0) await custom.deleteCollectionNamespacedCustomObject(gateways);
     for (const port of ports)

@@ -45,7 +45,8 @@ export interface RealShop extends ShopRuns {
   expectDeletedPodsGone(): Promise<void>;
   /**
    * Stops the traffic, Prometheus and the fake GitHub, and deletes the sample's namespace (or, with
-   * `namespaceDeletion: 'at-suite-end'`, its Knative Services, leaving the namespace to the suite's teardown).
+   * `namespaceDeletion: 'at-suite-end'`, its Knative Services and its Gateway, leaving the namespace to the suite's
+   * teardown).
    */
   stop(): Promise<LoadReport | undefined>;
 }
