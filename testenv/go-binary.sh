@@ -5,6 +5,8 @@
 # Built as CI would want it fast and small: no cgo, no debug info or symbol table, no local paths.
 # Prints the binary's path on its last line.
 set -euo pipefail
+# shellcheck source=need-go.sh
+source "$(dirname "${BASH_SOURCE[0]}")/need-go.sh"
 
 dir=$1 name=$2 version=$3 pkg=$4 extra=${5:-} tags=${6:-}
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/shadowgate/testenv/$name-$version"
@@ -18,11 +20,7 @@ flock 9
 if [[ -x "$binary" ]]; then
   echo "testenv/$name: $name $version is cached"
 else
-  if ! command -v go >/dev/null 2>&1; then
-    echo "testenv/$name: Go is not installed, and the integration tests need it to build $name $version." >&2
-    echo "Install Go 1.26 or newer (https://go.dev/doc/install, or actions/setup-go in CI), put 'go' on PATH, and run this again." >&2
-    exit 1
-  fi
+  need_go "$name" "$name $version"
   echo "testenv/$name: building $name $version from $pkg (minutes on a cold Go build cache)"
   start=$(date +%s)
   (cd "$dir" && CGO_ENABLED=0 go build -buildvcs=false -trimpath -tags="$tags" -ldflags="-s -w $extra" -o "$binary.tmp" "$pkg")

@@ -26,11 +26,8 @@ exec 9>"$cluster_cache/.lock"
 flock 9
 total_start=$(date +%s)
 
-need_go() {
-  command -v go >/dev/null 2>&1 && return
-  echo "testenv/cluster: Go is not installed; install Go 1.26 or newer and run this again." >&2
-  exit 1
-}
+# shellcheck source=../need-go.sh
+source "$here/../need-go.sh"
 
 # The runtime. No systemd here: cluster.sh starts containerd itself, so the packages' services are never used.
 packages=(containerd runc containernetworking-plugins iptables)
@@ -54,7 +51,7 @@ for name in kubelet kube-controller-manager kube-scheduler kube-proxy; do
   [[ -x "$kube_cache/bin/$name" ]] || node_binaries+=("$name=k8s.io/kubernetes/cmd/$name")
 done
 if ((${#node_binaries[@]} > 0)); then
-  need_go
+  need_go cluster "the node's binaries"
   kube_build testenv/cluster "$version_flags" "${node_binaries[@]}"
 else
   echo "testenv/cluster: kubelet, kube-controller-manager, kube-scheduler, kube-proxy $k8s_ver are cached"
@@ -63,7 +60,7 @@ fi
 if [[ -x "$cluster_cache/bin/envoy-gateway" ]]; then
   echo "testenv/cluster: envoy-gateway $eg_ver is cached"
 else
-  need_go
+  need_go cluster "Envoy Gateway $eg_ver"
   echo "testenv/cluster: building envoy-gateway $eg_ver (about 10 minutes on a cold Go build cache)"
   start=$(date +%s)
   mkdir -p "$cluster_cache/bin"
@@ -77,7 +74,7 @@ fi
 if [[ -f "$cluster_cache/crds/.version" && "$(cat "$cluster_cache/crds/.version")" == "$eg_ver" ]]; then
   echo "testenv/cluster: Envoy Gateway CRDs $eg_ver are cached"
 else
-  need_go
+  need_go cluster "Envoy Gateway's CRDs"
   eg_dir="$(cd "$here/envoy-gateway" && go list -m -f '{{.Dir}}' github.com/envoyproxy/gateway)"
   rm -rf "$cluster_cache/crds"
   mkdir -p "$cluster_cache/crds"

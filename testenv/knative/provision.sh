@@ -19,11 +19,8 @@ exec 9>"$cache/.lock"
 flock 9
 total_start=$(date +%s)
 
-need_go() {
-  command -v go >/dev/null 2>&1 && return
-  echo "testenv/knative: Go is not installed; install Go 1.26 or newer and run this again." >&2
-  exit 1
-}
+# shellcheck source=../need-go.sh
+source "$here/../need-go.sh"
 
 components=(controller webhook autoscaler queue)
 missing=()
@@ -31,7 +28,7 @@ for name in "${components[@]}"; do
   [[ -x "$cache/bin/$name" ]] || missing+=("knative.dev/serving/cmd/$name")
 done
 if ((${#missing[@]} > 0)); then
-  need_go
+  need_go knative "Knative Serving $kn_ver"
   echo "testenv/knative: building ${missing[*]##*/} $kn_ver (minutes on a cold Go build cache)"
   start=$(date +%s)
   tmp="$cache/bin/.build.$$"
@@ -89,7 +86,7 @@ manifests_stamp="$(cat "$here/manifests.mjs" "$here/go.mod" | sha256sum | cut -c
 if [[ -f "$manifests" && "$(cat "$cache/.manifests.stamp" 2>/dev/null)" == "$manifests_stamp" ]]; then
   echo "testenv/knative: manifests ($manifests_stamp) are cached"
 else
-  need_go
+  need_go knative "Knative Serving $kn_ver"
   dirs=()
   for module in knative.dev/serving knative.dev/networking knative.dev/caching; do
     dirs+=("$(cd "$here" && go list -m -f '{{.Dir}}' "$module")")

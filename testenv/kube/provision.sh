@@ -13,13 +13,8 @@ knative_mod=knative.dev/serving@v0.51.0
 istio_mod=istio.io/api@v1.32.0
 gwapi_mod=sigs.k8s.io/gateway-api@v1.6.3
 
-# Go is needed only when something is not cached yet.
-need_go() {
-  command -v go >/dev/null 2>&1 && return
-  echo "testenv/kube: Go is not installed, and the integration tests need it to build kube-apiserver and etcd." >&2
-  echo "Install Go 1.26 or newer (https://go.dev/doc/install, or actions/setup-go in CI), put 'go' on PATH, and run this again." >&2
-  exit 1
-}
+# shellcheck source=../need-go.sh
+source "$here/../need-go.sh"
 
 # shellcheck source=kube-build.sh
 source "$here/kube-build.sh"
@@ -37,7 +32,7 @@ build() { # build <binary name> <package> [extra ldflags]
     echo "testenv/kube: $1 $([[ $1 == etcd ]] && echo "$etcd_ver" || echo "$k8s_ver") is cached"
     return
   fi
-  need_go
+  need_go kube "kube-apiserver and etcd"
   kube_build testenv/kube "${3:-}" "$1=$2"
 }
 
