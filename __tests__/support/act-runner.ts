@@ -9,12 +9,12 @@
  *   const run = await runAct(repo, { event: 'push', env: { GITHUB_API_URL: github.url } });
  *   run.exitCode; run.log; stepLog(run.log)  // act's log; the steps' own lines without act's prefix
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
+import { runCollectingOutput } from './collect-output.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 
@@ -103,24 +103,15 @@ export async function runAct(repository: ActRepository, options: ActOptions): Pr
     ...Object.entries(options.env ?? {}).flatMap(([name, value]) => ['--env', `${name}=${value}`]),
     ...Object.entries(options.secrets ?? {}).flatMap(([name, value]) => ['-s', `${name}=${value}`]),
   ];
-  const child = spawn(actBinary(), args, {
+  const { exitCode, output } = await runCollectingOutput(actBinary(), args, {
     cwd: repository.dir,
     env: {
       HOME: repository.home,
       PATH: [options.nodeBin ?? NODE_24_BIN, process.env.PATH ?? ''].join(delimiter),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    onSpawn: options.onSpawn,
   });
-  let log = '';
-  child.stdout.on('data', (chunk) => {
-    log += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    log += chunk;
-  });
-  const exited = new Promise<number | null>((done) => child.once('exit', done));
-  options.onSpawn?.(child);
-  return { exitCode: await exited, log };
+  return { exitCode, log: output };
 }
 
 /** The lines the steps printed, without act's `[workflow/job]   | ` prefix. */

@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCollectingOutput } from './collect-output.js';
 
 /** What one step run of `node dist/index.js` left behind. */
 export interface ActionRun {
@@ -93,18 +94,10 @@ export async function runBundledAction(options: {
   };
 
   const entry = join(options.distDir ?? 'dist', options.state === undefined ? 'index.js' : 'post.js');
-  const child = spawn(options.node ?? process.execPath, [entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
+  const { exitCode, stdout, stderr } = await runCollectingOutput(options.node ?? process.execPath, [entry], {
+    env,
+    onSpawn: options.onSpawn,
   });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  options.onSpawn?.(child);
-  const exitCode = await exited;
   try {
     const outputs = parseFileCommand(await readFile(files.output, 'utf8'));
     const outputFiles: Record<string, string> = {};

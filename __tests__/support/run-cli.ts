@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { runCollectingOutput } from './collect-output.js';
 
 export interface CliRun {
   readonly exitCode: number | null;
@@ -14,19 +15,8 @@ export function runCli(
   args: readonly string[],
   options: { env?: Record<string, string>; onSpawn?: (child: ChildProcess) => void; node?: string } = {},
 ): Promise<CliRun> {
-  const child = spawn(options.node ?? process.execPath, ['dist/cli.js', ...args], {
+  return runCollectingOutput(options.node ?? process.execPath, ['dist/cli.js', ...args], {
     env: { PATH: process.env.PATH ?? '', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  options.onSpawn?.(child);
-  return exited.then((exitCode) => ({ exitCode, stdout, stderr }));
+    onSpawn: options.onSpawn,
+  }).then(({ exitCode, stdout, stderr }) => ({ exitCode, stdout, stderr }));
 }
