@@ -5,11 +5,11 @@
 //     last iteration's projection of what would settle an undecided objective.
 // Prints Markdown tables; bench/RESULTS.md keeps the numbers.
 import quantile from '@stdlib/stats-base-dists-normal-quantile';
+import { ERROR_RATE_UNDER_1_PERCENT, P95_UNDER_100_MS } from '../__tests__/support/monte-carlo-objectives.js';
+import { ISTIO_BUCKETS_MS, seededRandom } from '../__tests__/support/simulated-requests.js';
 import type { Evidence } from '../src/core/evidence.js';
 import type { Objective } from '../src/core/model.js';
 import { decideObjective, requestsToDecide } from '../src/core/statistics/objective-decision.js';
-import { ERROR_RATE_UNDER_1_PERCENT, P95_UNDER_100_MS } from '../__tests__/support/monte-carlo-objectives.js';
-import { ISTIO_BUCKETS_MS, seededRandom } from '../__tests__/support/simulated-requests.js';
 
 const ALPHA = 0.05;
 const RUNS = 200;

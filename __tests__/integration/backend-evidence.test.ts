@@ -9,8 +9,8 @@ import {
   renderQuery,
 } from '../../src/metrics/prometheus-templates.js';
 import { ERRORS, FAST, NAMESPACE, SERVICE, SHOP_PODS } from '../support/fake-shop.js';
-import { MetricsExporter } from '../support/metrics-exporter.js';
 import { type MetricsBackend, startSharedBackends } from '../support/metrics-backends.js';
+import { MetricsExporter } from '../support/metrics-exporter.js';
 
 // The evidence queries of confidence bounds (per-bucket counts, error and request counts, latency sum and
 // count) and histogram_quantile's edge cases, sent by Shadowgate's client to Prometheus 3, Thanos, Cortex and

@@ -7,8 +7,8 @@ import type { EvaluationPlan, MetricSpec, Objective } from '../../src/core/model
 import type { ExperimentResult } from '../../src/core/result.js';
 import { PrometheusSource } from '../../src/metrics/prometheus-source.js';
 import { FAST, NAMESPACE, SERVICE, SHOP_PODS } from '../support/fake-shop.js';
-import { MetricsExporter, NO_TRAFFIC } from '../support/metrics-exporter.js';
 import { type MetricsBackend, metricsBackends, startBackend } from '../support/metrics-backends.js';
+import { MetricsExporter, NO_TRAFFIC } from '../support/metrics-exporter.js';
 import { freePort } from '../support/prometheus-server.js';
 
 // The real loop with the real clock against each real backend (Prometheus 2.42 and 3.x, Thanos, Cortex,

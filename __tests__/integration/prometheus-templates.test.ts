@@ -5,8 +5,8 @@ import type { MetricSpec, TimeWindow } from '../../src/core/model.js';
 import { PrometheusSource } from '../../src/metrics/prometheus-source.js';
 import { escapePromqlString, escapeRegexLiteral } from '../../src/metrics/promql-escape.js';
 import { bucketsMs, CLIENT_ERRORS, FAST, LIVE, NAMESPACE, SERVICE, SHOP_PODS } from '../support/fake-shop.js';
-import { expectedMeanMs, expectedQuantileMs, MetricsExporter } from '../support/metrics-exporter.js';
 import { type MetricsBackend, metricsBackends, startBackend } from '../support/metrics-backends.js';
+import { expectedMeanMs, expectedQuantileMs, MetricsExporter } from '../support/metrics-exporter.js';
 
 // What each built-in template computes from Istio-, Knative legacy- and Knative OTel-shaped series, compared
 // with the fake pods' known traffic. Latency and error ratio are exact up to floating point: every series

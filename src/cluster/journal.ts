@@ -1,6 +1,6 @@
 import type { ChangeJournal, ClusterChange } from './change-journal.js';
-import type { KubeApi, ObjectRef } from './kube-api.js';
 import { KNATIVE_API_VERSION, waitUntilKnativeLeft } from './knative-resources.js';
+import type { KubeApi, ObjectRef } from './kube-api.js';
 import { describeRef, restorePrevious } from './object-change.js';
 
 const STATE_VERSION = 1;

@@ -1,5 +1,5 @@
-import type { KubernetesObject, V1Container } from '@kubernetes/client-node';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { KubernetesObject, V1Container } from '@kubernetes/client-node';
 import type { KubeApi, ObjectRef } from './kube-api.js';
 
 /**

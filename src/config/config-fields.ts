@@ -1,7 +1,7 @@
 import { AWS_REGION_EXAMPLE, AWS_ROLE_ARN_EXAMPLE, parseAwsRegion, parseAwsRoleArn } from './aws-values.js';
 import { CLUSTER_FIELDS } from './cluster-fields.js';
-import { type ConfigField, durationAtLeast, field, workflowExpression } from './config-field.js';
 import { parseConfidence } from './confidence.js';
+import { type ConfigField, durationAtLeast, field, workflowExpression } from './config-field.js';
 import { parseDnsLabel, parseExperimentName } from './names.js';
 import { objectiveEntries } from './objective-parser.js';
 import {

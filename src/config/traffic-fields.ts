@@ -1,6 +1,4 @@
 import { parseImage, parseMirrorPercent } from './cluster-values.js';
-import { type ConfigField, durationAtLeast, field } from './config-field.js';
-import { parseHeaders } from './prometheus-values.js';
 import {
   DEFAULT_IGNORED_HEADERS,
   DEFAULT_MAX_BODY,
@@ -9,6 +7,8 @@ import {
   parseIgnoreRules,
   parseNamePatterns,
 } from './compare-values.js';
+import { type ConfigField, durationAtLeast, field } from './config-field.js';
+import { parseHeaders } from './prometheus-values.js';
 import { parseBoolean, parseChoice, parseInteger, parseText } from './scalar-values.js';
 import {
   parseBody,

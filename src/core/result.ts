@@ -1,6 +1,6 @@
 import type { MetricReading } from './metrics-source.js';
-import type { ObjectiveBound } from './statistics/objective-decision.js';
 import type { EvaluationPlan, Objective, TimeWindow, Verdict } from './model.js';
+import type { ObjectiveBound } from './statistics/objective-decision.js';
 import type { TrafficSummary } from './traffic-summary.js';
 
 /**

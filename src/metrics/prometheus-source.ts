@@ -3,7 +3,6 @@ import type { Evidence } from '../core/evidence.js';
 import type { MetricQuery, MetricReading, MetricsSource } from '../core/metrics-source.js';
 import type { EvaluationPlan, TargetIdentity } from '../core/model.js';
 import { PrometheusClient, type PrometheusClientOptions, type QueryOutcome } from './prometheus-client.js';
-import { PrometheusUnreachableError } from './prometheus-unreachable.js';
 import {
   type EvidenceQueries,
   evidenceQueryList,
@@ -15,6 +14,7 @@ import {
   versionIdentity,
   windowSeconds,
 } from './prometheus-templates.js';
+import { PrometheusUnreachableError } from './prometheus-unreachable.js';
 
 type Problem = { readonly status: 'no-data' | 'unavailable'; readonly reason: string };
 

@@ -3,9 +3,9 @@ import type { ExperimentResult, IterationResult, ObjectiveAssessment } from '../
 import { type ClusterOutcome, clusterOutcomeLines } from './cluster-outcome.js';
 import { buildLatencyTrendChart } from './latency-trend-chart.js';
 import { escapeMarkdown, fencedCodeBlock, safeLinkTarget } from './markdown-escape.js';
+import { assessmentNotes, statusDetail } from './objective-text.js';
 import { responseDifferencesSection } from './response-differences.js';
 import { trafficLines } from './traffic-lines.js';
-import { assessmentNotes, statusDetail } from './objective-text.js';
 import { formatEstimate, formatReading, formatResolvedLimit } from './value-format.js';
 import {
   describeDecision,

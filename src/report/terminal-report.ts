@@ -1,9 +1,9 @@
 import type { DecisionPolicy } from '../core/model.js';
 import type { ExperimentResult, ObjectiveAssessment } from '../core/result.js';
 import { type ClusterOutcome, clusterOutcomeLines } from './cluster-outcome.js';
+import { assessmentNotes, statusDetail } from './objective-text.js';
 import { responseDifferenceLines } from './response-differences.js';
 import { trafficLines } from './traffic-lines.js';
-import { assessmentNotes, statusDetail } from './objective-text.js';
 import { formatEstimate, formatReading, formatResolvedLimit } from './value-format.js';
 import { describeDecision, describeStop, lastIteration, STATUS_SYMBOL } from './verdict-text.js';
 

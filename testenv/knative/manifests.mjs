@@ -7,7 +7,7 @@
 // The out file has one object per line, `<phase>\t<collection path>\t<JSON>`, in the order they are created:
 // phase `crds` (wait until Established), `objects`, then `webhooks` (after the webhook pod is Ready: with
 // failurePolicy Fail, the webhook configurations would refuse every Knative object until a pod serves them).
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 

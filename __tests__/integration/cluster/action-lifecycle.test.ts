@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  besidesTheLiveWorkload,
   CANDIDATE,
   type CheckoutCluster,
   NAMESPACE as namespace,
   output,
   SERVICE as service,
-  besidesTheLiveWorkload,
   startCheckoutCluster,
   UNPULLABLE,
 } from '../../support/checkout-cluster.js';
