@@ -80,6 +80,30 @@ export function activatorHeaders(namespace: string, revision: string): Record<st
 }
 
 /**
+ * What Knative's controllers have not yet caught up with in a Service's spec, or undefined once they have. The
+ * observed generation alone does not say: when the template names its revision, Knative's Service reconciler
+ * stops before the Route until the Configuration has observed the change, yet marks the generation observed, so
+ * latestCreatedRevisionName and status.traffic still describe the old spec; ConfigurationsReady or RoutesReady
+ * then say OutOfDate (knative/serving pkg/reconciler/service/service.go).
+ */
+export function knativeLag(service: KnativeService): string | undefined {
+  const name = service.metadata?.name ?? '';
+  const generation = service.metadata?.generation ?? 0;
+  const observed = service.status?.observedGeneration;
+  if ((observed ?? 0) < generation) {
+    return `Knative has not yet observed generation ${generation} of Service "${name}" (observed: ${observed ?? 'none'})`;
+  }
+  const behind = (
+    [
+      ['ConfigurationsReady', 'Configuration'],
+      ['RoutesReady', 'Route'],
+    ] as const
+  ).flatMap(([type, what]) => (condition(service, type)?.reason === 'OutOfDate' ? [what] : []));
+  if (behind.length === 0) return undefined;
+  return `Knative's ${behind.join(' and ')} of Service "${name}" ${behind.length > 1 ? 'have' : 'has'} not yet caught up with generation ${generation}`;
+}
+
+/**
  * After a Knative Service's spec is put back: waits until Knative has carried it to its Configuration and no
  * longer names one of `darkRevisions` as the latest created. Deleting the dark revision before that lets the
  * Configuration controller, still on the dark template, create it again (seen with Knative 1.15's controller: the
@@ -95,10 +119,9 @@ export async function waitUntilKnativeLeft(
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   for (;;) {
     const service = await api.read<KnativeService>(ref);
-    const observed = service?.status?.observedGeneration;
-    if (!service || observed === undefined) return true;
+    if (!service || service.status?.observedGeneration === undefined) return true;
     const latest = service.status?.latestCreatedRevisionName ?? '';
-    if (observed >= (service.metadata?.generation ?? 0) && !darkRevisions.includes(latest)) return true;
+    if (knativeLag(service) === undefined && !darkRevisions.includes(latest)) return true;
     if (Date.now() >= deadline) return false;
     await delay(options.pollMs ?? 250);
   }

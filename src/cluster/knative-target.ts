@@ -10,6 +10,7 @@ import {
   condition,
   type KnativeContainer,
   type KnativeService,
+  knativeLag,
   knativeServiceRef,
   privateServiceSelector,
   REVISION_LABEL,
@@ -203,7 +204,7 @@ export class KnativeTarget implements Target {
     const ref = knativeServiceRef(namespace, service);
     const deadline = clock.now() + readyTimeoutMs;
     // The live revision comes from the route's status, so it must describe the current spec (a sweep or the
-    // user may have just changed it).
+    // user may have just changed it): the generation observed, and neither Configuration nor Route out of date.
     const current = await this.pollUntil<KnativeService>(deadline, signal, async () => {
       const found = await api.read<KnativeService>(ref);
       if (!found) {
@@ -213,13 +214,8 @@ export class KnativeTarget implements Target {
           `service: ${service}`,
         );
       }
-      const generation = found.metadata?.generation;
-      const observed = found.status?.observedGeneration;
-      return observed === generation
-        ? { ready: found }
-        : {
-            waiting: `Knative has not yet observed generation ${generation} of Service "${service}" (observed: ${observed ?? 'none'}); is its controller running?`,
-          };
+      const lag = knativeLag(found);
+      return lag === undefined ? { ready: found } : { waiting: `${lag}; is its controller running?` };
     });
     // Validates the traffic and the tag before anything changes.
     const { live } = pinnedTraffic(current, this.darkName, this.config.tag);

@@ -78,8 +78,9 @@ export function assessJob(job: V1Job, pods: readonly V1Pod[]): RolloutState {
 
 /**
  * What the pods' containers show: `fatal`, the waiting reasons a fresh candidate does not recover from within a
- * gate's timeout (each with its pod, container and last exit); `hints`, every other waiting reason and pods that
- * cannot be scheduled. Pods being deleted are left out.
+ * gate's timeout (each with its pod, container and last exit); `hints`, every other waiting reason, pods that
+ * cannot be scheduled, and containers that run without passing their readiness probe (which have no reason of
+ * their own to show). Pods being deleted are left out.
  */
 export function podProblems(pods: readonly V1Pod[]): { fatal: string[]; hints: string[] } {
   const livePods = pods.filter((pod) => !pod.metadata?.deletionTimestamp);
@@ -93,6 +94,7 @@ export function podProblems(pods: readonly V1Pod[]): { fatal: string[]; hints: s
       ...containerProblems
         .filter((problem) => !FATAL_WAITING_REASONS.has(problem.reason))
         .map((problem) => problem.text),
+      ...livePods.flatMap(runningNotReady),
     ],
   };
 }
@@ -122,6 +124,15 @@ function waitingContainers(pod: V1Pod): ContainerProblem[] {
       },
     ];
   });
+}
+
+function runningNotReady(pod: V1Pod): string[] {
+  return (pod.status?.containerStatuses ?? [])
+    .filter((container) => container.state?.running && !container.ready)
+    .map(
+      (container) =>
+        `pod ${pod.metadata?.name} container ${container.name}: running, not ready (its readiness probe has not passed)`,
+    );
 }
 
 function unscheduled(pod: V1Pod): string[] {

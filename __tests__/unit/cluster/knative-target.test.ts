@@ -143,6 +143,34 @@ describe('assessDarkRevision', () => {
     expect(assessDarkRevision(observed(), revision('True'), 'checkout-dark', 3).phase).toBe('ready');
   });
 
+  // Found on the real cluster: a revision whose pod runs but never gets ready stays Ready=Unknown with no reason
+  // or message at all (the stand-in controller had written Deploying), so the readiness timeout said nothing of why.
+  // Knative gives the user container's readiness probe to queue-proxy, which is the container that is not ready.
+  it('says which container of its pods is not ready while the revision gives no reason', () => {
+    const neverServing: V1Pod = {
+      metadata: { name: 'checkout-dark-deployment-5d9c-x7k2p' },
+      status: {
+        containerStatuses: [
+          {
+            name: 'queue-proxy',
+            image: 'q',
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            state: { running: {} },
+          },
+          { name: 'app', image: 'x', imageID: '', ready: true, restartCount: 0, state: { running: {} } },
+        ],
+      },
+    };
+    expect(assessDarkRevision(observed(), revision('Unknown'), 'checkout-dark', 3, [neverServing])).toEqual({
+      phase: 'waiting',
+      detail:
+        'revision "checkout-dark" is not ready yet; pod checkout-dark-deployment-5d9c-x7k2p container ' +
+        'queue-proxy: running, not ready (its readiness probe has not passed)',
+    });
+  });
+
   it("fails with the revision's own reason, even before the Service is observed", () => {
     expect(
       assessDarkRevision(

@@ -158,6 +158,23 @@ describe('assessRollout', () => {
     });
   });
 
+  // A container that runs and never passes its readiness probe has no waiting reason: without this hint the
+  // timeout said only how many replicas were missing.
+  it('says which container runs without passing its readiness probe', () => {
+    const notReady = pod('checkout-abc-7d9-x2', {
+      containerStatuses: [
+        { name: 'app', image: 'x', imageID: '', ready: false, restartCount: 0, state: { running: {} } },
+        { name: 'log', image: 'y', imageID: '', ready: true, restartCount: 0, state: { running: {} } },
+      ],
+    });
+    expect(assessRollout(deployment({ ...complete, availableReplicas: 0 }), [notReady])).toEqual({
+      phase: 'progressing',
+      detail:
+        '0 of 1 updated replicas available; pod checkout-abc-7d9-x2 container app: running, not ready ' +
+        '(its readiness probe has not passed)',
+    });
+  });
+
   it('ignores pods that are being deleted', () => {
     const deleting = pod('old', pullBackOff.status, true);
     expect(assessRollout(deployment(complete), [deleting])).toEqual({ phase: 'ready' });
