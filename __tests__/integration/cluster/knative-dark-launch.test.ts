@@ -1,12 +1,11 @@
-// The Knative dark launch with the Istio router, library level, against a real API server with Knative Serving
-// 1.23 and Istio 1.30 CRDs, whose schemas check every object Shadowgate writes. KnativeStatusController stands in
-// for Knative's controller and writes the Revision and status the real one would. Knative's real controller runs on
-// the real cluster (__tests__/integration/e2e/real-knative.test.ts: the revision it creates, what it reports for a
-// revision that fails, the webhook's refusals, promotion). These cases stay here: each creates a Knative Service
-// and a dark revision, which on the real cluster take seconds each to become ready and 30 s to drain.
-import { setTimeout as delay } from 'node:timers/promises';
+// The Knative dark launch with the Istio router, library level, on the real cluster with Knative Serving 1.15's
+// own controller and webhook (testenv/knative/): the controller creates and readies every Revision, its
+// Deployment and pods and the revision's Services, and the webhook defaults and checks every Service Shadowgate
+// writes. Istio has no control plane here, so its CRDs only check the VirtualServices' schemas. The revisions run
+// serve.c (200 to every request), which starts at once, and a revision that must never become ready runs the
+// pause image. Through the bundled action, with a real Envoy mirroring: e2e/real-knative.test.ts.
 import type { KubernetesObject, V1Lease } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock/system-clock.js';
 import { cleanupFromState, type DarkLaunchDeps, openDarkLaunch } from '../../../src/cluster/dark-launch.js';
 import { IstioRouter, type VirtualService } from '../../../src/cluster/istio-router.js';
@@ -18,30 +17,47 @@ import { createKubeApi } from '../../../src/cluster/kube-client.js';
 import { snapshotOf } from '../../../src/cluster/object-change.js';
 import { CHANGED_BY_ANNOTATION, PREVIOUS_ANNOTATION } from '../../../src/cluster/ownership.js';
 import type { Router, Target } from '../../../src/cluster/target.js';
-import type { ClusterConfig, RouterConfig } from '../../../src/core/cluster-config.js';
+import type { ClusterConfig, KnativeTargetConfig, RouterConfig } from '../../../src/core/cluster-config.js';
 import { leftovers } from '../../support/cluster-leftovers.js';
-import { KnativeStatusController } from '../../support/knative-status-controller.js';
-import { type KubeTestEnv, startKubeTestEnv } from '../../support/kube-test-env.js';
+import { installIstioCrds } from '../../support/kube-test-env.js';
+import {
+  FAST_READINESS,
+  NEVER_SERVING_IMAGE,
+  type RealCluster,
+  SERVE_IMAGES,
+  startKnative,
+  until,
+} from '../../support/real-cluster.js';
+import { suiteCluster } from '../../support/suite-cluster.js';
 
-const namespace = 'shop';
+const namespace = 'knative-launch';
+const POLL_MS = 250;
 const suffix = 'abc1234';
-const image = 'registry.example/checkout:abc1234';
+const image = SERVE_IMAGES.candidate;
 
-let env: KubeTestEnv;
+let cluster: RealCluster;
 let admin: KubeApi;
-let controller: KnativeStatusController;
 
 beforeAll(async () => {
-  env = await startKubeTestEnv();
-  admin = createKubeApi({ kind: 'inline', yaml: env.adminKubeconfig }, () => {});
-  await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, namespace } });
-  controller = new KnativeStatusController(env.adminKubeconfig, namespace);
-  controller.start();
+  cluster = suiteCluster();
+  await startKnative();
+  await installIstioCrds(cluster.admin);
+  admin = createKubeApi({ kind: 'inline', yaml: cluster.adminKubeconfig }, () => {});
+  await cluster.createNamespace(namespace);
 });
 
+// Each case's Knative Services go when it ends, so that Knative's controllers and the kubelet do not carry every
+// earlier case's revisions into the later ones (by the last cases, revisions took over a minute to get ready).
+afterEach(async () => {
+  for (const service of await admin.list<KnativeService>('serving.knative.dev/v1', 'Service', namespace)) {
+    await admin.delete(ksvcRef(service.metadata?.name ?? ''));
+  }
+});
+
+// The revisions' pods drain for 30 s (queue-proxy's fixed drain) while later files run; the suite's teardown
+// deletes the namespace once they are gone.
 afterAll(async () => {
-  await controller?.stop();
-  await env?.stop();
+  await cluster?.leaveNamespaceToSuite(namespace);
 });
 
 const ksvcRef = (name: string): ObjectRef => ({
@@ -80,12 +96,13 @@ async function liveService(name: string, traffic?: KnativeService['spec']): Prom
         spec: {
           containers: [
             {
-              image: 'registry.example/checkout:v1',
+              image: SERVE_IMAGES.live,
               env: [
                 { name: 'MODE', value: 'live' },
                 { name: 'FEATURE', value: 'off' },
               ],
               ports: [{ containerPort: 8080 }],
+              readinessProbe: FAST_READINESS,
             },
           ],
         },
@@ -93,12 +110,12 @@ async function liveService(name: string, traffic?: KnativeService['spec']): Prom
       ...traffic,
     },
   });
-  for (;;) {
-    const service = await admin.read<KnativeService>(ksvcRef(name));
-    if (service?.status?.latestReadyRevisionName === `${name}-00001` && service.status.traffic?.length)
-      return service;
-    await delay(20);
-  }
+  let service: KnativeService | undefined;
+  await until(`Knative Service ${name} serving its first revision`, 60_000, async () => {
+    service = await admin.read<KnativeService>(ksvcRef(name));
+    return service?.status?.latestReadyRevisionName === `${name}-00001` && !!service.status.traffic?.length;
+  });
+  return service as KnativeService;
 }
 
 /** The user's VirtualService sending the service's traffic (by the Knative Service's host) through the gateway. */
@@ -122,19 +139,21 @@ async function userVirtualService(name: string, service: string): Promise<Virtua
   });
 }
 
+const knativeTarget: KnativeTargetConfig = {
+  kind: 'knative',
+  image,
+  suffix,
+  env: { FEATURE: 'on' },
+  annotations: { 'example.com/candidate': 'true' },
+  tag: 'dark',
+};
+
 function config(router: RouterConfig, overrides: Partial<ClusterConfig> = {}): ClusterConfig {
   return {
-    kubeconfig: { kind: 'inline', yaml: env.adminKubeconfig },
-    target: {
-      kind: 'knative',
-      image,
-      suffix,
-      env: { FEATURE: 'on' },
-      annotations: { 'example.com/candidate': 'true' },
-      tag: 'dark',
-    },
+    kubeconfig: { kind: 'inline', yaml: cluster.adminKubeconfig },
+    target: knativeTarget,
     router,
-    readyTimeoutMs: 30_000,
+    readyTimeoutMs: 60_000,
     leaseWaitMs: 1_000,
     promote: false,
     ...overrides,
@@ -150,7 +169,9 @@ function deps(runId: string, overrides: Partial<DarkLaunchDeps> = {}) {
     log: (line) => lines.push(line),
     runId,
     save: (state) => states.push(state),
-    pollIntervalMs: 20,
+    // Not faster: three reads a poll every 20 ms kept kube-apiserver, which Knative's controllers share, at half
+    // a core, and revisions then took up to a minute to get ready.
+    pollIntervalMs: POLL_MS,
     ...overrides,
   };
   return { deps: value, states, lines };
@@ -185,6 +206,8 @@ describe('Knative target with the Istio router', () => {
     });
     const ksvc = (await admin.read<KnativeService>(ksvcRef('checkout'))) as KnativeService;
     expect(ksvc.spec?.template?.metadata).toEqual({
+      // The API's own serialization of the template's ObjectMeta.
+      creationTimestamp: null,
       name: 'checkout-abc1234',
       annotations: {
         'autoscaling.knative.dev/max-scale': '5',
@@ -200,16 +223,17 @@ describe('Knative target with the Istio router', () => {
         { name: 'FEATURE', value: 'on' },
       ],
     });
+    // Knative's webhook adds latestRevision: false to each entry that names a revision.
     expect(ksvc.spec?.traffic).toEqual([
-      { revisionName: 'checkout-00001', percent: 100 },
-      { revisionName: 'checkout-abc1234', percent: 0, tag: 'dark' },
+      { revisionName: 'checkout-00001', percent: 100, latestRevision: false },
+      { revisionName: 'checkout-abc1234', percent: 0, tag: 'dark', latestRevision: false },
     ]);
     expect(ksvc.metadata?.annotations?.[CHANGED_BY_ANNOTATION]).toBe('run-1');
     expect(JSON.parse(ksvc.metadata?.annotations?.[PREVIOUS_ANNOTATION] ?? '')).toEqual(ksvcBefore);
 
     const vs = (await admin.read<VirtualService>(vsRef('checkout-routes'))) as VirtualService;
     expect(vs.spec?.http?.[0]).toMatchObject({
-      mirror: { host: 'checkout-abc1234-private.shop.svc.cluster.local', port: { number: 80 } },
+      mirror: { host: 'checkout-abc1234-private.knative-launch.svc.cluster.local', port: { number: 80 } },
       mirrorPercentage: { value: 40 },
       retries: { attempts: 2 },
     });
@@ -271,12 +295,12 @@ describe('Knative target with the Istio router', () => {
       'shadowgate.dev/run': 'run-2',
     });
     expect(vs?.spec).toEqual({
-      hosts: ['cart.shop.svc.cluster.local'],
+      hosts: ['cart.knative-launch.svc.cluster.local'],
       http: [
         {
           route: [
             {
-              destination: { host: 'cart-00001.shop.svc.cluster.local', port: { number: 80 } },
+              destination: { host: 'cart-00001.knative-launch.svc.cluster.local', port: { number: 80 } },
               headers: {
                 request: {
                   set: { 'Knative-Serving-Namespace': namespace, 'Knative-Serving-Revision': 'cart-00001' },
@@ -284,7 +308,7 @@ describe('Knative target with the Istio router', () => {
               },
             },
           ],
-          mirror: { host: 'cart-abc1234-private.shop.svc.cluster.local', port: { number: 80 } },
+          mirror: { host: 'cart-abc1234-private.knative-launch.svc.cluster.local', port: { number: 80 } },
           mirrorPercentage: { value: 25 },
         },
       ],
@@ -303,33 +327,41 @@ describe('Knative target with the Istio router', () => {
       d,
     );
     expect(lines.some((line) => line.includes('Istio 1.28') && line.includes('-shadow'))).toBe(true);
+    // The host is the Service's URL, which Knative makes under its default domain, svc.cluster.local, when
+    // config-domain names none (the stand-in controller had written example.com).
     const mirroring = await admin.read<VirtualService>(vsRef('search-shadowgate-mirroring'));
     expect(mirroring?.spec?.http?.[0]).toMatchObject({
-      rewrite: { authority: 'search.shop.example.com' },
+      rewrite: { authority: 'search.knative-launch.svc.cluster.local' },
       mirror: { host: 'knative-local-gateway.istio-system.svc.cluster.local' },
       mirrorPercentage: { value: 40 },
     });
     const routing = await admin.read<VirtualService>(vsRef('search-shadowgate-routing'));
     expect(routing?.spec?.http?.map((route) => route.match)).toEqual([
-      [{ authority: { prefix: 'search.shop.example.com-shadow' } }],
-      [{ authority: { prefix: 'search.shop.example.com' } }],
+      [{ authority: { prefix: 'search.knative-launch.svc.cluster.local-shadow' } }],
+      [{ authority: { prefix: 'search.knative-launch.svc.cluster.local' } }],
     ]);
     expect(routing?.spec?.http?.[0]?.route?.[0]?.destination?.host).toBe(
-      'search-abc1234.shop.svc.cluster.local',
+      'search-abc1234.knative-launch.svc.cluster.local',
     );
     await launch.close();
     expect(await leftovers(admin, namespace)).toEqual([]);
   });
 
-  it('fails with the last state when the revision is not ready within the timeout', async () => {
+  // Knative reports no reason for a revision whose pod runs and never serves (the stand-in controller had written
+  // Deploying); the action names the container that is not ready: queue-proxy, which carries the user container's
+  // readiness probe.
+  it('fails with the last state when the revision is not ready within the timeout, naming the container', async () => {
     await liveService('orders');
     const ksvcBefore = await snapshot(ksvcRef('orders'));
-    controller.behave('orders-abc1234', { kind: 'pending' });
     const { deps: d } = deps('run-5');
     await expect(
-      openDarkLaunch(config(patch, { readyTimeoutMs: 2_000 }), { namespace, service: 'orders' }, d),
+      openDarkLaunch(
+        config(patch, { readyTimeoutMs: 10_000, target: { ...knativeTarget, image: NEVER_SERVING_IMAGE } }),
+        { namespace, service: 'orders' },
+        d,
+      ),
     ).rejects.toThrow(
-      /^The dark revision "orders-abc1234" of Knative Service "orders" in namespace "shop" was not ready within 2 s \(ready-timeout\): revision "orders-abc1234" is not ready yet \(Deploying\)$/,
+      /^The dark revision "orders-abc1234" of Knative Service "orders" in namespace "knative-launch" was not ready within 10 s \(ready-timeout\): revision "orders-abc1234" is not ready yet( \(Deploying\))?; pod orders-abc1234-deployment-[a-z0-9]+-[a-z0-9]+ container queue-proxy: running, not ready \(its readiness probe has not passed\)$/,
     );
     expect(await snapshot(ksvcRef('orders'))).toEqual(ksvcBefore);
     expect(await leftovers(admin, namespace)).toEqual([]);
@@ -338,11 +370,16 @@ describe('Knative target with the Istio router', () => {
   it('undoes what it did when aborted during the readiness wait', async () => {
     await liveService('billing');
     const ksvcBefore = await snapshot(ksvcRef('billing'));
-    controller.behave('billing-abc1234', { kind: 'pending' });
     const abort = new AbortController();
     const { deps: d } = deps('run-6', { signal: abort.signal });
-    const opening = openDarkLaunch(config({ kind: 'none' }), { namespace, service: 'billing' }, d);
-    await waitFor(async () => (await admin.read(revisionRef('billing-abc1234'))) !== undefined);
+    const opening = openDarkLaunch(
+      config({ kind: 'none' }, { target: { ...knativeTarget, image: NEVER_SERVING_IMAGE } }),
+      { namespace, service: 'billing' },
+      d,
+    );
+    await until('the dark revision billing-abc1234', 60_000, async () => {
+      return (await admin.read(revisionRef('billing-abc1234'))) !== undefined;
+    });
     abort.abort(new Error('received SIGTERM'));
     await expect(opening).rejects.toThrow('received SIGTERM');
     expect(await snapshot(ksvcRef('billing'))).toEqual(ksvcBefore);
@@ -367,10 +404,11 @@ describe('Knative target with the Istio router', () => {
     expect(summary.deleted).toEqual([]);
 
     const ksvc = (await admin.read<KnativeService>(ksvcRef('profile'))) as KnativeService;
-    // It followed the latest revision before the run, and does again: the latest is the promoted one.
-    expect(ksvc.spec).not.toHaveProperty('traffic');
+    // It followed the latest revision before the run (as Knative's webhook wrote it down), and does again: the
+    // latest is the promoted one.
+    expect(ksvc.spec?.traffic).toEqual([{ latestRevision: true, percent: 100 }]);
     expect(ksvc.spec?.template?.metadata?.name).toBe('profile-abc1234');
-    await waitFor(async () => {
+    await until('Knative routing the traffic to profile-abc1234', 60_000, async () => {
       const current = await admin.read<KnativeService>(ksvcRef('profile'));
       return current?.status?.traffic?.[0]?.revisionName === 'profile-abc1234';
     });
@@ -387,13 +425,15 @@ describe('Knative target with the Istio router', () => {
     const launch = await openDarkLaunch(config({ kind: 'none' }), { namespace, service: 'wishlist' }, d);
     const ksvc = await admin.read<KnativeService>(ksvcRef('wishlist'));
     expect(ksvc?.spec?.traffic).toEqual([
-      { revisionName: 'wishlist-00001', percent: 100, tag: 'stable' },
-      { revisionName: 'wishlist-abc1234', percent: 0, tag: 'dark' },
+      { revisionName: 'wishlist-00001', percent: 100, tag: 'stable', latestRevision: false },
+      { revisionName: 'wishlist-abc1234', percent: 0, tag: 'dark', latestRevision: false },
     ]);
     await launch.promote();
     await launch.close();
     const promoted = await admin.read<KnativeService>(ksvcRef('wishlist'));
-    expect(promoted?.spec?.traffic).toEqual([{ revisionName: 'wishlist-abc1234', percent: 100 }]);
+    expect(promoted?.spec?.traffic).toEqual([
+      { revisionName: 'wishlist-abc1234', percent: 100, latestRevision: false },
+    ]);
     expect(await leftovers(admin, namespace)).toEqual([]);
   });
 });
@@ -426,7 +466,7 @@ describe('least privilege', () => {
     await liveService('ratings');
     await userVirtualService('ratings-routes', 'ratings');
     const vsBefore = await snapshot(vsRef('ratings-routes'));
-    const kubeconfig = await env.mintKubeconfig(namespace, rules);
+    const kubeconfig = await cluster.mintKubeconfig(namespace, rules);
     const api = createKubeApi({ kind: 'inline', yaml: kubeconfig }, () => {});
     const { deps: d } = deps('run-least', { api });
     const launch = await openDarkLaunch(
@@ -473,8 +513,8 @@ describe('sweep of a dead run on a Knative Service', () => {
         runId: 'dead-7',
         clock: systemClock,
         log: () => {},
-        readyTimeoutMs: 10_000,
-        pollIntervalMs: 20,
+        readyTimeoutMs: 60_000,
+        pollIntervalMs: POLL_MS,
       },
       { kind: 'knative', image, suffix: 'dead001', env: {}, annotations: {}, tag: 'dark' },
     );
@@ -567,11 +607,3 @@ describe('cleanup from saved state after the main step died', () => {
     expect(await leftovers(admin, namespace)).toEqual([]);
   });
 });
-
-async function waitFor(check: () => Promise<boolean>): Promise<void> {
-  for (let attempt = 0; attempt < 500; attempt++) {
-    if (await check()) return;
-    await delay(20);
-  }
-  throw new Error('condition not reached within 10 s');
-}

@@ -1,13 +1,12 @@
 // The samples against a real API server. Their manifests are accepted by the API and the CRD schemas (on the kube
-// test env, which has every CRD they use). The Roles in samples/rbac/, with RBAC enforced: the whole lifecycle
-// (take over a dead run's Lease, sweep its leftovers, deploy, mirror, clean up; then a second run that creates the
-// Lease and promotes) succeeds with exactly the sample's rules, and fails with an error naming the verb and
-// resource when any single verb is missing. The Deployment samples run on the real cluster, whose controllers and
-// kubelet run every dark copy (of the pause image, which starts at once) and roll the live pods over on
-// promotion; each case has a namespace of its own, so the cases run side by side. knative-istio runs on the kube
-// test env, where KnativeStatusController stands in for Knative's controller: its 20 lifecycles would each make a
-// real revision (seconds to start, 30 s to drain). knative-gateway's Role is used on the real cluster by
-// e2e/real-knative.
+// test env, which has every CRD they use). The Roles in samples/rbac/, with RBAC enforced on the real cluster:
+// the whole lifecycle (take over a dead run's Lease, sweep its leftovers, deploy, mirror, clean up; then a second
+// run that creates the Lease and promotes) succeeds with exactly the sample's rules, and fails with an error
+// naming the verb and resource when any single verb is missing. The real controllers and kubelet run every dark
+// copy and roll the live pods over on promotion; for knative-istio, Knative's own controller creates and readies
+// every revision (Istio's CRDs only check the VirtualService). The dark versions run images that start at once
+// (pause for a Deployment, serve.c for a revision, which queue-proxy must reach). Each case has a namespace of
+// its own, so the cases run side by side. knative-gateway's Role is used by e2e/real-knative.
 import { readdirSync, readFileSync } from 'node:fs';
 import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,52 +32,28 @@ import type {
   RouterConfig,
 } from '../../../src/core/cluster-config.js';
 import { leftovers } from '../../support/cluster-leftovers.js';
-import { KnativeStatusController } from '../../support/knative-status-controller.js';
 import { installIstioCrds, type KubeTestEnv, startKubeTestEnv } from '../../support/kube-test-env.js';
-import { APP_IMAGES, PAUSE_IMAGE } from '../../support/real-cluster.js';
+import {
+  APP_IMAGES,
+  FAST_READINESS,
+  PAUSE_IMAGE,
+  SERVE_IMAGES,
+  startKnative,
+  until,
+} from '../../support/real-cluster.js';
 import { sampleRoleRules } from '../../support/sample-rbac.js';
 import { suiteCluster } from '../../support/suite-cluster.js';
 
-/** Where a combination runs: the API server to seed and check with, and how to make namespaces and kubeconfigs. */
-interface Cluster {
-  readonly admin: KubeApi;
-  createNamespace(namespace: string): Promise<void>;
-  mintKubeconfig(namespace: string, rules: k8s.V1PolicyRule[]): Promise<string>;
-  /** Starts deleting a case's namespace once the case is done, while the other cases run; the file's end waits. */
-  release(namespace: string): void;
-}
-
 let env: KubeTestEnv;
-let kubeEnv: Cluster;
-let real: Cluster;
+let admin: KubeApi;
 /** The real cluster's namespaces this file made, with their deletion once under way. */
 const realNamespaces = new Map<string, Promise<void> | undefined>();
 
 beforeAll(async () => {
   env = await startKubeTestEnv();
-  kubeEnv = {
-    admin: createKubeApi({ kind: 'inline', yaml: env.adminKubeconfig }, () => {}),
-    createNamespace: (namespace) => env.createNamespace(namespace),
-    mintKubeconfig: (namespace, rules) => env.mintKubeconfig(namespace, rules),
-    // The whole test env goes at the file's end.
-    release: () => {},
-  };
   const cluster = suiteCluster();
-  await installIstioCrds(cluster.admin);
-  real = {
-    admin: createKubeApi({ kind: 'inline', yaml: cluster.adminKubeconfig }, () => {}),
-    createNamespace: async (namespace) => {
-      realNamespaces.set(namespace, undefined);
-      await cluster.createNamespace(namespace);
-    },
-    mintKubeconfig: (namespace, rules) => cluster.mintKubeconfig(namespace, rules),
-    release: (namespace) => {
-      const deleting = cluster.deleteNamespace(namespace);
-      // Awaited at the file's end, which fails if a namespace does not go.
-      deleting.catch(() => {});
-      realNamespaces.set(namespace, deleting);
-    },
-  };
+  await Promise.all([startKnative(), installIstioCrds(cluster.admin)]);
+  admin = createKubeApi({ kind: 'inline', yaml: cluster.adminKubeconfig }, () => {});
 });
 
 afterAll(async () => {
@@ -89,6 +64,26 @@ afterAll(async () => {
   );
 });
 
+async function createNamespace(namespace: string): Promise<void> {
+  realNamespaces.set(namespace, undefined);
+  await suiteCluster().createNamespace(namespace);
+}
+
+/**
+ * Starts deleting a case's namespace once the case is done, while the other cases run; the file's end waits. A
+ * namespace with Knative revisions is left to the suite's teardown instead: their pods drain for 30 s.
+ */
+function release(combination: Combination, namespace: string): void {
+  const cluster = suiteCluster();
+  const deleting =
+    combination.target('').kind === 'knative'
+      ? cluster.leaveNamespaceToSuite(namespace)
+      : cluster.deleteNamespace(namespace);
+  // Awaited at the file's end, which fails if a namespace does not go.
+  deleting.catch(() => {});
+  realNamespaces.set(namespace, deleting);
+}
+
 const samples = new URL('../../../samples/', import.meta.url);
 
 function sampleObjects(path: string): k8s.KubernetesObject[] {
@@ -97,17 +92,8 @@ function sampleObjects(path: string): k8s.KubernetesObject[] {
   );
 }
 
-/** Stands in for the controllers that cannot run on the kube test env (see the support files). */
-interface StatusController {
-  start(): void;
-  stop(): Promise<void>;
-  reconcileAll?(): Promise<void>;
-}
-
 interface Combination {
   readonly file: string;
-  /** The real cluster, or the kube test env with a stand-in controller. */
-  readonly cluster: () => Cluster;
   readonly service: string;
   readonly target: (suffix: string) => DeploymentTargetConfig | KnativeTargetConfig;
   readonly router: Exclude<RouterConfig, { kind: 'none' }>;
@@ -115,18 +101,25 @@ interface Combination {
   readonly app: (namespace: string) => k8s.KubernetesObject[];
   /** The user's routing object. */
   readonly routing: (namespace: string) => k8s.KubernetesObject;
-  /** On the kube test env: the stand-in for the controllers that cannot run there. */
-  readonly controller?: (namespace: string) => StatusController;
+  /** Waits until the live app is as its controller leaves it, where the action reads that. */
+  readonly settled?: (namespace: string) => Promise<void>;
   /** Asserts that run-2's promotion is in place. */
   readonly expectPromoted: (namespace: string) => Promise<void>;
 }
 
 /**
- * The live app's image (samples/app), and the candidate's: the pause image, which starts at once, so that the
- * dark copies of the 38 lifecycles cost little more than on the kube test env. Both are in the real cluster.
+ * The live Deployment's image (samples/app), and the candidate's: the pause image, which starts at once, so that
+ * the dark copies of the 38 lifecycles cost little more than on the kube test env. Both are in the real cluster.
  */
 const live = APP_IMAGES.healthy;
 const candidate = PAUSE_IMAGE;
+
+const sampleAppRef = (namespace: string) => ({
+  apiVersion: 'serving.knative.dev/v1',
+  kind: 'Service',
+  namespace,
+  name: 'sample-app',
+});
 
 function liveDeployment(namespace: string): k8s.KubernetesObject[] {
   return [
@@ -162,7 +155,7 @@ const deploymentTarget = (suffix: string): DeploymentTargetConfig => ({
 });
 
 async function expectLiveDeploymentPromoted(namespace: string): Promise<void> {
-  const promoted = await real.admin.read<k8s.V1Deployment>({
+  const promoted = await admin.read<k8s.V1Deployment>({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     namespace,
@@ -174,7 +167,6 @@ async function expectLiveDeploymentPromoted(namespace: string): Promise<void> {
 const combinations: Combination[] = [
   {
     file: 'deployment-gateway.yaml',
-    cluster: () => real,
     service: 'checkout',
     target: deploymentTarget,
     router: { kind: 'gateway-api', httpRoute: 'shop', percent: 50 },
@@ -201,7 +193,6 @@ const combinations: Combination[] = [
   },
   {
     file: 'deployment-istio.yaml',
-    cluster: () => real,
     service: 'checkout',
     target: deploymentTarget,
     router: { kind: 'istio', mode: 'patch', virtualService: 'checkout', percent: 100 },
@@ -225,18 +216,17 @@ const combinations: Combination[] = [
   },
   {
     file: 'knative-istio.yaml',
-    cluster: () => kubeEnv,
     service: 'sample-app',
     target: (suffix) => ({
       kind: 'knative',
-      image: candidate,
+      image: SERVE_IMAGES.candidate,
       suffix,
       env: {},
       annotations: {},
       tag: 'dark',
     }),
     router: { kind: 'istio', mode: 'patch', virtualService: 'example-mirroring', percent: 40 },
-    // As samples/knative-istio/service.yaml.
+    // As samples/knative-istio/service.yaml, with an image of the cluster's that serves at once.
     app: (namespace) => [
       {
         apiVersion: 'serving.knative.dev/v1',
@@ -245,7 +235,9 @@ const combinations: Combination[] = [
         spec: {
           template: {
             metadata: { name: 'sample-app-v1' },
-            spec: { containers: [{ name: 'app', image: 'ghcr.io/knative/helloworld-go:latest' }] },
+            spec: {
+              containers: [{ name: 'app', image: SERVE_IMAGES.live, readinessProbe: FAST_READINESS }],
+            },
           },
           traffic: [{ revisionName: 'sample-app-v1', percent: 100 }],
         },
@@ -267,15 +259,17 @@ const combinations: Combination[] = [
         ],
       },
     }),
-    controller: (namespace) => new KnativeStatusController(env.adminKubeconfig, namespace),
+    settled: (namespace) =>
+      until(`Knative Service sample-app in ${namespace} serving sample-app-v1`, 60_000, async () => {
+        const service = await admin.read<KnativeService>(sampleAppRef(namespace));
+        return service?.status?.traffic?.[0]?.revisionName === 'sample-app-v1';
+      }),
     expectPromoted: async (namespace) => {
-      const service = await kubeEnv.admin.read<KnativeService>({
-        apiVersion: 'serving.knative.dev/v1',
-        kind: 'Service',
-        namespace,
-        name: 'sample-app',
-      });
-      expect(service?.spec?.traffic).toEqual([{ revisionName: 'sample-app-run-2', percent: 100 }]);
+      const service = await admin.read<KnativeService>(sampleAppRef(namespace));
+      // Knative's webhook adds latestRevision: false to an entry that names a revision.
+      expect(service?.spec?.traffic).toEqual([
+        { revisionName: 'sample-app-run-2', percent: 100, latestRevision: false },
+      ]);
     },
   },
 ];
@@ -292,6 +286,11 @@ function config(combination: Combination, suffix: string, promote: boolean): Clu
 }
 
 let namespaces = 0;
+/**
+ * How often the runs poll: the cases run side by side, and faster polls of the API server, which the cluster's
+ * controllers and Knative's share, slow everything down.
+ */
+const POLL_MS = 250;
 
 /**
  * A namespace with the live app, the user's routing object, and what a run killed mid-way left behind: its dark
@@ -302,10 +301,10 @@ async function seed(
 ): Promise<{ namespace: string; routingBefore: k8s.KubernetesObject }> {
   const namespace = `least-privilege-${++namespaces}`;
   const { service } = combination;
-  const { admin } = combination.cluster();
-  await combination.cluster().createNamespace(namespace);
+  await createNamespace(namespace);
   for (const object of combination.app(namespace)) await admin.create(object);
   const routingBefore = snapshotOf(await admin.create(combination.routing(namespace)));
+  await combination.settled?.(namespace);
 
   const deadRun: ClusterContext = {
     api: admin,
@@ -315,29 +314,21 @@ async function seed(
     clock: systemClock,
     log: () => {},
     readyTimeoutMs: 60_000,
-    pollIntervalMs: 50,
+    pollIntervalMs: POLL_MS,
   };
   const journal = new SavedJournal({ runId: 'dead-run', namespace, service }, () => {});
-  const controller = combination.controller?.(namespace);
-  // The live version as its controller would have left it.
-  await controller?.reconcileAll?.();
-  controller?.start();
-  try {
-    const targetConfig = combination.target('dead');
-    const target =
-      targetConfig.kind === 'knative'
-        ? new KnativeTarget(deadRun, targetConfig)
-        : new DeploymentTarget(deadRun, targetConfig);
-    const dark = await target.deploy(journal);
-    const { router: routerConfig } = combination;
-    const router =
-      routerConfig.kind === 'istio'
-        ? new IstioRouter(deadRun, routerConfig)
-        : new GatewayRouter(deadRun, routerConfig);
-    await router.mirror(dark, journal);
-  } finally {
-    await controller?.stop();
-  }
+  const targetConfig = combination.target('dead');
+  const target =
+    targetConfig.kind === 'knative'
+      ? new KnativeTarget(deadRun, targetConfig)
+      : new DeploymentTarget(deadRun, targetConfig);
+  const dark = await target.deploy(journal);
+  const { router: routerConfig } = combination;
+  const router =
+    routerConfig.kind === 'istio'
+      ? new IstioRouter(deadRun, routerConfig)
+      : new GatewayRouter(deadRun, routerConfig);
+  await router.mirror(dark, journal);
   const longAgo = new Date(Date.now() - 3_600_000).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
   await admin.create({
     apiVersion: 'coordination.k8s.io/v1',
@@ -358,40 +349,34 @@ interface Outcome {
 async function lifecycle(combination: Combination, namespace: string, api: KubeApi): Promise<Outcome> {
   const problems: string[] = [];
   const logs: string[] = [];
-  const controller = combination.controller?.(namespace);
-  controller?.start();
-  try {
-    for (const [runId, promote] of [
-      ['run-1', false],
-      ['run-2', true],
-    ] as const) {
+  for (const [runId, promote] of [
+    ['run-1', false],
+    ['run-2', true],
+  ] as const) {
+    try {
+      const launch = await openDarkLaunch(
+        config(combination, runId, promote),
+        { namespace, service: combination.service },
+        {
+          api,
+          clock: systemClock,
+          log: (line) => logs.push(line),
+          runId,
+          save: () => {},
+          pollIntervalMs: POLL_MS,
+        },
+      );
       try {
-        const launch = await openDarkLaunch(
-          config(combination, runId, promote),
-          { namespace, service: combination.service },
-          {
-            api,
-            clock: systemClock,
-            log: (line) => logs.push(line),
-            runId,
-            save: () => {},
-            pollIntervalMs: 50,
-          },
-        );
-        try {
-          if (promote) await launch.promote();
-        } finally {
-          const summary = await launch.close();
-          problems.push(...summary.failures);
-          if (!summary.leaseReleased) problems.push('lease not released');
-        }
-      } catch (error) {
-        problems.push(error instanceof Error ? error.message : String(error));
+        if (promote) await launch.promote();
+      } finally {
+        const summary = await launch.close();
+        problems.push(...summary.failures);
+        if (!summary.leaseReleased) problems.push('lease not released');
       }
-      if (problems.length > 0) break;
+    } catch (error) {
+      problems.push(error instanceof Error ? error.message : String(error));
     }
-  } finally {
-    await controller?.stop();
+    if (problems.length > 0) break;
   }
   return { problems, logs };
 }
@@ -419,7 +404,7 @@ describe('sample manifests', () => {
   it.each(manifestFiles)('%s is accepted by the API server and the CRD schemas', async (path) => {
     // Each file in a namespace of its own, so samples that share names do not collide.
     const namespace = `sample-${++namespaces}`;
-    await kubeEnv.createNamespace(namespace);
+    await env.createNamespace(namespace);
     const objects = sampleObjects(path);
     expect(objects.length).toBeGreaterThan(0);
     for (const object of objects) {
@@ -432,7 +417,9 @@ describe('sample manifests', () => {
           .replaceAll('"namespace":"istio-system"', `"namespace":"${namespace}"`),
       ) as k8s.KubernetesObject;
       expect(moved.metadata?.namespace).toBe(namespace);
-      const created = await kubeEnv.admin.create(moved);
+      const created = await createKubeApi({ kind: 'inline', yaml: env.adminKubeconfig }, () => {}).create(
+        moved,
+      );
       expect(created.metadata?.uid).toBeTruthy();
     }
   });
@@ -443,9 +430,8 @@ describe.each(combinations)('samples/rbac/$file', (combination) => {
 
   it('is enough for the whole lifecycle, which leaves nothing behind and restores the routing exactly', async () => {
     const { namespace, routingBefore } = await seed(combination);
-    const { admin } = combination.cluster();
     const api = createKubeApi(
-      { kind: 'inline', yaml: await combination.cluster().mintKubeconfig(namespace, rules) },
+      { kind: 'inline', yaml: await suiteCluster().mintKubeconfig(namespace, rules) },
       () => {},
     );
 
@@ -464,7 +450,7 @@ describe.each(combinations)('samples/rbac/$file', (combination) => {
     };
     expect(snapshotOf((await admin.read(ref)) ?? {})).toEqual(routingBefore);
     await combination.expectPromoted(namespace);
-    combination.cluster().release(namespace);
+    release(combination, namespace);
   });
 
   const withoutOne = rules.flatMap((rule, index) =>
@@ -485,7 +471,7 @@ describe.each(combinations)('samples/rbac/$file', (combination) => {
   it.concurrent.each(withoutOne)('fails naming the verb and resource without $label', async (missing) => {
     const { namespace } = await seed(combination);
     const api = createKubeApi(
-      { kind: 'inline', yaml: await combination.cluster().mintKubeconfig(namespace, missing.rules) },
+      { kind: 'inline', yaml: await suiteCluster().mintKubeconfig(namespace, missing.rules) },
       () => {},
     );
 
@@ -493,6 +479,6 @@ describe.each(combinations)('samples/rbac/$file', (combination) => {
 
     expect(problems.join('\n')).toContain(`cannot ${missing.verb} ${missing.resource}`);
     expect(problems.join('\n')).toContain('forbidden');
-    combination.cluster().release(namespace);
+    release(combination, namespace);
   });
 });
