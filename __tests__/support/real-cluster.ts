@@ -165,7 +165,10 @@ export interface RealCluster extends RealClusterInfo {
   readonly admin: k8s.KubeConfig;
   /** A namespace with its default ServiceAccount (which the real controller-manager adds). */
   createNamespace(namespace: string): Promise<void>;
-  /** Deletes a namespace and waits until the namespace controller has removed it with everything in it. */
+  /**
+   * Deletes a namespace and waits until the namespace controller has removed it with everything in it, and until
+   * the Envoys of its Gateways no longer listen on this host (they stop a moment after the Gateway goes).
+   */
   deleteNamespace(namespace: string): Promise<void>;
   /**
    * Deletes the Knative Services in a namespace, whose pods then drain (queue-proxy's fixed 30 s) while other files
@@ -238,6 +241,7 @@ export function realCluster(info: RealClusterInfo): RealCluster {
       );
     },
     async deleteNamespace(namespace) {
+      await deleteGateways(namespace);
       // Kubernetes deletes a namespace's pods first and looks again only after half their grace period, which
       // for Knative's pods is the revision timeout (300 s): with Knative's Services deleted first and their pods
       // gone, the namespace goes at once.

@@ -10,7 +10,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { CoreV1Api, loadAllYaml } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { output } from '../../support/checkout-cluster.js';
-import { APP_IMAGES } from '../../support/real-cluster.js';
+import { APP_IMAGES, listening } from '../../support/real-cluster.js';
 import { type RealShop, startRealShop } from '../../support/real-shop.js';
 import { GATEWAY_API } from '../../support/shop-samples.js';
 import { suiteCluster } from '../../support/suite-cluster.js';
@@ -27,8 +27,10 @@ beforeAll(async () => {
   });
 });
 
+// The stop returns once the Gateway's Envoy has freed port 80, which the next Gateway API file's Gateway needs.
 afterAll(async () => {
   await shop?.stop();
+  expect(await listening(80)).toBe(false);
 });
 
 describe('the bundled action on the real cluster with router gateway-api (target deployment)', () => {

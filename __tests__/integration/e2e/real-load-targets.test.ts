@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { output } from '../../support/checkout-cluster.js';
 import { leftovers } from '../../support/cluster-leftovers.js';
 import { expireLease } from '../../support/lease-expiry.js';
-import { APP_IMAGES, CURL_IMAGE, NODE_IP, readyPod } from '../../support/real-cluster.js';
+import { APP_IMAGES, CURL_IMAGE, listening, NODE_IP, readyPod } from '../../support/real-cluster.js';
 import { type RealShop, startRealShop } from '../../support/real-shop.js';
 import { signalWhen } from '../../support/run-bundled-action.js';
 import { sampleRoleRules } from '../../support/sample-rbac.js';
@@ -85,8 +85,10 @@ beforeAll(async () => {
   await readyPod(shop.admin, 'shop', `${RELAY}-relay`);
 });
 
+// The stop returns once the Gateway's Envoy has freed port 80, which the next Gateway API file's Gateway needs.
 afterAll(async () => {
   await shop?.stop();
+  expect(await listening(80)).toBe(false);
 });
 
 /** Waits for the run's objects to go; what is left, with the load pods' state when the wait ran out. */
