@@ -1,11 +1,12 @@
 // End to end with target knative and router gateway-api on the real cluster, with Knative Serving 1.15's own
-// controller, webhook and autoscaler (testenv/knative/, installed by `cluster.sh knative` for this file only): the
-// bundled action against samples/knative-gateway-api, whose HTTPRoute sends the users' traffic to the live
-// revision's Service. The real controller turns the action's template change into the dark revision (its
-// Deployment, pods with the real queue-proxy, PodAutoscaler, ServerlessService and private Service); Envoy Gateway
-// programs the real Envoy to mirror to that private Service; a real Prometheus scrapes the pods. Also: the
-// reasons Knative itself gives for a revision that never runs, the webhook's refusal of a bad template, and
-// promotion through Knative's traffic.
+// controller, webhook and autoscaler (testenv/knative/, installed by `cluster.sh knative` for the files that use
+// it): the bundled action against samples/knative-gateway-api, whose HTTPRoute sends the users' traffic to the
+// live revision's Service. The real controller turns the action's template change into the dark revision (its
+// Deployment, pods with the real queue-proxy, PodAutoscaler, ServerlessService and private Service); Envoy
+// Gateway programs the real Envoy to mirror to that private Service; a real Prometheus scrapes the pods, and the
+// pass and fail runs are judged from the real queue-proxy's request metrics (metric-template knative-legacy).
+// Also: the reasons Knative itself gives for a revision that never runs, the webhook's refusal of a bad template,
+// and promotion through Knative's traffic.
 import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KnativeService } from '../../../src/cluster/knative-resources.js';
@@ -59,12 +60,19 @@ afterAll(async () => {
 });
 
 const revisionPods = (revision: string) => `serving.knative.dev/revision=${revision}`;
+/**
+ * The request metrics a Knative 1.15 user has: queue-proxy's own (`revision_app_request_latencies_*`, OpenCensus, on
+ * its http-usermetric port), which Prometheus scrapes from the real pods; not the Istio ones samples/app also serves.
+ */
+const QUEUE_PROXY_METRICS = { 'metric-template': 'knative-legacy' };
 
 describe('the bundled action on the real cluster with target knative and router gateway-api', () => {
-  it('passes a dark revision the real controller creates, judged on traffic the real Envoy mirrors, with the sample Role, and restores the cluster', async () => {
+  it("passes a dark revision the real controller creates, judged from queue-proxy's metrics on traffic the real Envoy mirrors, with the sample Role, and restores the cluster", async () => {
     const before = await shop.clusterState();
     const mirrored = shop.watchMirror(revisionPods('checkout-good'), revisionPods('checkout-v1'));
-    const result = await shop.run(shop.inputs('good', APP_IMAGES.healthy, { kubeconfig: sampleRole }));
+    const result = await shop.run(
+      shop.inputs('good', APP_IMAGES.healthy, { kubeconfig: sampleRole, ...QUEUE_PROXY_METRICS }),
+    );
     const share = await mirrored();
     expect(result.exitCode, output(result)).toBe(0);
     expect(result.outputs.verdict).toBe('pass');
@@ -83,9 +91,9 @@ describe('the bundled action on the real cluster with target knative and router 
     await expect.poll(() => shop.clusterState(), { timeout: 60_000 }).toEqual(before);
   });
 
-  it('fails a regressed dark revision, and restores the cluster', async () => {
+  it("fails a regressed dark revision on queue-proxy's metrics, and restores the cluster", async () => {
     const before = await shop.clusterState();
-    const result = await shop.run(shop.inputs('regressed', APP_IMAGES.regressed));
+    const result = await shop.run(shop.inputs('regressed', APP_IMAGES.regressed, QUEUE_PROXY_METRICS));
     expect(result.exitCode, output(result)).toBe(1);
     expect(result.outputs.verdict).toBe('fail');
     expect(result.outputs['dark-revision']).toBe('checkout-regressed');
