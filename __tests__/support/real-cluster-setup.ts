@@ -1,15 +1,11 @@
 // Vitest global setup of the integration suite: starts the real cluster (testenv/cluster/) once for every test
-// file, owned by the main vitest process, and stops it at the end, after deleting the namespaces files left to it;
-// the teardown fails the suite if one of those does not go, or if the stop left anything on the host that was not
-// there before the start.
+// file, owned by the main vitest process, and stops it at the end; the teardown fails the suite if the stop left
+// anything on the host that was not there before the start.
 import type { TestProject } from 'vitest/node';
 import { footprintDiff, hostFootprint } from './host-footprint.js';
 import {
-  deleteLeftNamespaces,
   type RealClusterInfo,
-  realCluster,
   realClusterUnsupported,
-  runningClusterInfo,
   startRealCluster,
   stopRealCluster,
   waitWhileOtherClusterRuns,
@@ -37,13 +33,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   console.log(`testenv/cluster: the real cluster started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   project.provide('realCluster', info);
   return async () => {
-    // A file may leave its namespace to the suite (real-knative's, whose pods drain meanwhile), and a file that
-    // restarted the cluster changed its certificates: the info as it runs now.
-    try {
-      await deleteLeftNamespaces(realCluster(runningClusterInfo()));
-    } finally {
-      await stopRealCluster();
-    }
+    // The namespaces files left (RealCluster.leaveNamespace) go with etcd's data.
+    await stopRealCluster();
     const left = footprintDiff(before, await hostFootprint());
     if (left.length > 0)
       throw new Error(`Stopping the real cluster left the host changed:\n${left.join('\n')}`);

@@ -171,12 +171,14 @@ export interface RealCluster extends RealClusterInfo {
    */
   deleteNamespace(namespace: string): Promise<void>;
   /**
-   * Deletes the Knative Services in a namespace, whose pods then drain (queue-proxy's fixed 30 s) while other files
-   * run, and leaves the namespace to the suite's teardown (`deleteLeftNamespaces`), which deletes it then. Its
-   * Gateways go at once, and it returns only when their Envoys no longer listen on this host: another file's
-   * Gateway needs the same port.
+   * Deletes what runs in a namespace: its Knative Services and Deployments, whose pods then go while other files
+   * run (Knative's drain for 30 s), its HTTPRoutes, and its Gateways, waiting until their Envoys no longer listen on
+   * this host (another file's Gateway needs the same port). The namespace itself, with what no controller acts on
+   * (Roles, ServiceAccounts, VirtualServices), is left to the cluster's stop, which discards etcd's data: the
+   * namespace controller's sweep of every resource type, for each of the suite's ~60 such namespaces, cost the
+   * suite more CPU than anything else in their cleanup.
    */
-  leaveNamespaceToSuite(namespace: string): Promise<void>;
+  leaveNamespace(namespace: string): Promise<void>;
   /** Kubeconfig YAML for a new ServiceAccount bound to a Role with `access` rules, or to the Role `access.role`. */
   mintKubeconfig(namespace: string, access: k8s.V1PolicyRule[] | { role: string }): Promise<string>;
 }
@@ -232,13 +234,20 @@ export function realCluster(info: RealClusterInfo): RealCluster {
         return accounts.items.some((account) => account.metadata?.name === 'default');
       });
     },
-    async leaveNamespaceToSuite(namespace) {
-      await deleteKnativeServices(namespace);
-      await deleteGateways(namespace);
-      await core.patchNamespace(
-        { name: namespace, body: { metadata: { labels: { [LEFT_TO_SUITE]: 'true' } } } },
-        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-      );
+    async leaveNamespace(namespace) {
+      const apps = admin.makeApiClient(k8s.AppsV1Api);
+      const httpRoutes = {
+        group: 'gateway.networking.k8s.io',
+        version: 'v1',
+        namespace,
+        plural: 'httproutes',
+      };
+      await Promise.all([
+        deleteKnativeServices(namespace),
+        apps.deleteCollectionNamespacedDeployment({ namespace }),
+        admin.makeApiClient(k8s.CustomObjectsApi).deleteCollectionNamespacedCustomObject(httpRoutes),
+        deleteGateways(namespace),
+      ]);
     },
     async deleteNamespace(namespace) {
       await deleteGateways(namespace);
@@ -285,19 +294,6 @@ export function listening(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
-}
-
-/** The label on a namespace a test file left to the suite's teardown. */
-const LEFT_TO_SUITE = 'shadowgate.test/left-to-suite';
-
-/**
- * The suite's teardown, before the cluster stops: deletes the namespaces files left to it and waits until they are
- * gone, which fails the suite if one stays.
- */
-export async function deleteLeftNamespaces(cluster: RealCluster): Promise<void> {
-  const core = cluster.admin.makeApiClient(k8s.CoreV1Api);
-  const left = await core.listNamespace({ labelSelector: `${LEFT_TO_SUITE}=true` });
-  await Promise.all(left.items.map((namespace) => cluster.deleteNamespace(namespace.metadata?.name ?? '')));
 }
 
 export async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {

@@ -45,8 +45,7 @@ export interface RealShop extends ShopRuns {
   expectDeletedPodsGone(): Promise<void>;
   /**
    * Stops the traffic, Prometheus and the fake GitHub, and deletes the sample's namespace (or, with
-   * `namespaceDeletion: 'at-suite-end'`, its Knative Services and its Gateway, leaving the namespace to the suite's
-   * teardown).
+   * `namespaceDeletion: 'with-the-cluster'`, what runs in it, leaving the namespace to the cluster's stop).
    */
   stop(): Promise<LoadReport | undefined>;
 }
@@ -94,10 +93,10 @@ export async function startRealShop(options: {
   /** The users' requests per second into the Gateway; 0 sends none (the run's own load is all there is). */
   ratePerSecond: number;
   /**
-   * `at-suite-end`: the stop only starts deleting (a Knative sample's pods drain for 30 s) and the integration
-   * suite's teardown deletes the namespace, so the drain overlaps the files after this one. By default `now`.
+   * `with-the-cluster`: the stop only deletes what runs in the namespace (a Knative sample's pods then drain for
+   * 30 s, overlapping the files after this one), and the namespace goes with the cluster. By default `now`.
    */
-  namespaceDeletion?: 'now' | 'at-suite-end';
+  namespaceDeletion?: 'now' | 'with-the-cluster';
 }): Promise<RealShop> {
   const { cluster, sample } = options;
   const stops: (() => Promise<void>)[] = [];
@@ -109,8 +108,8 @@ export async function startRealShop(options: {
   };
   try {
     stops.push(() =>
-      options.namespaceDeletion === 'at-suite-end'
-        ? cluster.leaveNamespaceToSuite(sample.namespace)
+      options.namespaceDeletion === 'with-the-cluster'
+        ? cluster.leaveNamespace(sample.namespace)
         : cluster.deleteNamespace(sample.namespace),
     );
     const admin = createKubeApi({ kind: 'inline', yaml: cluster.adminKubeconfig }, () => {});

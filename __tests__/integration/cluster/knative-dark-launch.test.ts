@@ -54,10 +54,10 @@ afterEach(async () => {
   }
 });
 
-// The revisions' pods drain for 30 s (queue-proxy's fixed drain) while later files run; the suite's teardown
-// deletes the namespace once they are gone.
+// The revisions' pods drain for 30 s (queue-proxy's fixed drain) while later files run; the namespace goes with
+// the cluster.
 afterAll(async () => {
-  await cluster?.leaveNamespaceToSuite(namespace);
+  await cluster?.leaveNamespace(namespace);
 });
 
 const ksvcRef = (name: string): ObjectRef => ({

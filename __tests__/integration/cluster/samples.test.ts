@@ -46,7 +46,7 @@ import { suiteCluster } from '../../support/suite-cluster.js';
 
 let env: KubeTestEnv;
 let admin: KubeApi;
-/** The real cluster's namespaces this file made, with their deletion once under way. */
+/** The real cluster's namespaces this file made, with their release once under way. */
 const realNamespaces = new Map<string, Promise<void> | undefined>();
 
 beforeAll(async () => {
@@ -58,9 +58,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await env?.stop();
-  const cluster = suiteCluster();
   await Promise.all(
-    [...realNamespaces].map(([namespace, deleting]) => deleting ?? cluster.deleteNamespace(namespace)),
+    [...realNamespaces].map(([namespace, leaving]) => leaving ?? suiteCluster().leaveNamespace(namespace)),
   );
 });
 
@@ -69,19 +68,12 @@ async function createNamespace(namespace: string): Promise<void> {
   await suiteCluster().createNamespace(namespace);
 }
 
-/**
- * Starts deleting a case's namespace once the case is done, while the other cases run; the file's end waits. A
- * namespace with Knative revisions is left to the suite's teardown instead: their pods drain for 30 s.
- */
-function release(combination: Combination, namespace: string): void {
-  const cluster = suiteCluster();
-  const deleting =
-    combination.target('').kind === 'knative'
-      ? cluster.leaveNamespaceToSuite(namespace)
-      : cluster.deleteNamespace(namespace);
-  // Awaited at the file's end, which fails if a namespace does not go.
-  deleting.catch(() => {});
-  realNamespaces.set(namespace, deleting);
+/** Starts stopping what runs in a case's namespace once the case is done, while the other cases run. */
+function release(namespace: string): void {
+  const leaving = suiteCluster().leaveNamespace(namespace);
+  // Awaited at the file's end, which fails if it does.
+  leaving.catch(() => {});
+  realNamespaces.set(namespace, leaving);
 }
 
 const samples = new URL('../../../samples/', import.meta.url);
@@ -450,7 +442,7 @@ describe.each(combinations)('samples/rbac/$file', (combination) => {
     };
     expect(snapshotOf((await admin.read(ref)) ?? {})).toEqual(routingBefore);
     await combination.expectPromoted(namespace);
-    release(combination, namespace);
+    release(namespace);
   });
 
   const withoutOne = rules.flatMap((rule, index) =>
@@ -479,6 +471,6 @@ describe.each(combinations)('samples/rbac/$file', (combination) => {
 
     expect(problems.join('\n')).toContain(`cannot ${missing.verb} ${missing.resource}`);
     expect(problems.join('\n')).toContain('forbidden');
-    release(combination, namespace);
+    release(namespace);
   });
 });

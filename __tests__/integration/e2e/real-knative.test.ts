@@ -32,7 +32,7 @@ beforeAll(async () => {
     sample: KNATIVE_GATEWAY_API,
     gateway: { port: 80, host: 'shop.example.com', path: '/checkout' },
     ratePerSecond: 100,
-    namespaceDeletion: 'at-suite-end',
+    namespaceDeletion: 'with-the-cluster',
   });
   // The HTTPRoute reaches the live revision's pods before Knative's route controller has written the Service's
   // status.traffic (a full-suite run on a loaded machine started with it empty): runs begin on a settled Service.
@@ -50,8 +50,8 @@ beforeAll(async () => {
 });
 
 // No wait of its own for the dark pods the runs deleted, whose queue-proxy drains for 30 s: the stop deletes the
-// Knative Services, and the suite's teardown deletes the namespace once every Knative pod in it is gone (the live
-// ones drain as long), which fails the suite if one stays. The drain overlaps the files after this one. The
+// Knative Services, whose pods (the live ones drain as long) go while the files after this one run, and the
+// namespace goes with the cluster. The
 // Gateway must not stay with the namespace: the next Gateway API file's Gateway listens on the same host port, and
 // while this one's Envoy held it, that file's requests met this Gateway, whose route leads nowhere now.
 afterAll(async () => {
