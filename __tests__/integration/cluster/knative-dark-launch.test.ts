@@ -5,7 +5,7 @@
 // serve.c (200 to every request), which starts at once, and a revision that must never become ready runs the
 // pause image. Through the bundled action, with a real Envoy mirroring: e2e/real-knative.test.ts.
 import type { KubernetesObject, V1Lease } from '@kubernetes/client-node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { systemClock } from '../../../src/clock/system-clock.js';
 import { cleanupFromState, type DarkLaunchDeps, openDarkLaunch } from '../../../src/cluster/dark-launch.js';
 import { IstioRouter, type VirtualService } from '../../../src/cluster/istio-router.js';
@@ -30,7 +30,6 @@ import {
 } from '../../support/real-cluster.js';
 import { suiteCluster } from '../../support/suite-cluster.js';
 
-const namespace = 'knative-launch';
 const POLL_MS = 250;
 const suffix = 'abc1234';
 const image = SERVE_IMAGES.candidate;
@@ -43,36 +42,39 @@ beforeAll(async () => {
   await startKnative();
   await installIstioCrds(cluster.admin);
   admin = createKubeApi({ kind: 'inline', yaml: cluster.adminKubeconfig }, () => {});
-  await cluster.createNamespace(namespace);
 });
 
-// Each case's Knative Services go when it ends, so that Knative's controllers and the kubelet do not carry every
-// earlier case's revisions into the later ones (by the last cases, revisions took over a minute to get ready).
-afterEach(async () => {
-  for (const service of await admin.list<KnativeService>('serving.knative.dev/v1', 'Service', namespace)) {
-    await admin.delete(ksvcRef(service.metadata?.name ?? ''));
-  }
+let cases = 0;
+/**
+ * Each case in a namespace of its own, so that the cases run side by side (most of a case's time is waiting for
+ * Knative and the kubelet). What runs in it goes when the case ends, so that Knative's controllers and the kubelet
+ * do not carry every earlier case's revisions into the later ones (by the last cases, revisions had taken over a
+ * minute to get ready); the revisions' pods drain for 30 s (queue-proxy's fixed drain) meanwhile, and the
+ * namespace goes with the cluster.
+ */
+const it = test.extend<{ namespace: string }>({
+  // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's dependencies from this pattern
+  namespace: async ({}, use) => {
+    const namespace = `knative-launch-${++cases}`;
+    await cluster.createNamespace(namespace);
+    await use(namespace);
+    await cluster.leaveNamespace(namespace);
+  },
 });
 
-// The revisions' pods drain for 30 s (queue-proxy's fixed drain) while later files run; the namespace goes with
-// the cluster.
-afterAll(async () => {
-  await cluster?.leaveNamespace(namespace);
-});
-
-const ksvcRef = (name: string): ObjectRef => ({
+const ksvcRef = (namespace: string, name: string): ObjectRef => ({
   apiVersion: 'serving.knative.dev/v1',
   kind: 'Service',
   namespace,
   name,
 });
-const vsRef = (name: string): ObjectRef => ({
+const vsRef = (namespace: string, name: string): ObjectRef => ({
   apiVersion: 'networking.istio.io/v1',
   kind: 'VirtualService',
   namespace,
   name,
 });
-const revisionRef = (name: string): ObjectRef => ({
+const revisionRef = (namespace: string, name: string): ObjectRef => ({
   apiVersion: 'serving.knative.dev/v1',
   kind: 'Revision',
   namespace,
@@ -80,7 +82,11 @@ const revisionRef = (name: string): ObjectRef => ({
 });
 
 /** A live Knative Service `<name>` serving its first revision, as the controller reports it. */
-async function liveService(name: string, traffic?: KnativeService['spec']): Promise<KnativeService> {
+async function liveService(
+  namespace: string,
+  name: string,
+  traffic?: KnativeService['spec'],
+): Promise<KnativeService> {
   await admin.create<KnativeService>({
     apiVersion: 'serving.knative.dev/v1',
     kind: 'Service',
@@ -112,14 +118,14 @@ async function liveService(name: string, traffic?: KnativeService['spec']): Prom
   });
   let service: KnativeService | undefined;
   await until(`Knative Service ${name} serving its first revision`, 60_000, async () => {
-    service = await admin.read<KnativeService>(ksvcRef(name));
+    service = await admin.read<KnativeService>(ksvcRef(namespace, name));
     return service?.status?.latestReadyRevisionName === `${name}-00001` && !!service.status.traffic?.length;
   });
   return service as KnativeService;
 }
 
 /** The user's VirtualService sending the service's traffic (by the Knative Service's host) through the gateway. */
-async function userVirtualService(name: string, service: string): Promise<VirtualService> {
+async function userVirtualService(namespace: string, name: string, service: string): Promise<VirtualService> {
   return admin.create<VirtualService>({
     apiVersion: 'networking.istio.io/v1',
     kind: 'VirtualService',
@@ -184,12 +190,14 @@ async function snapshot(ref: ObjectRef): Promise<KubernetesObject | undefined> {
 
 const patch: RouterConfig = { kind: 'istio', mode: 'patch', percent: 40 };
 
-describe('Knative target with the Istio router', () => {
-  it('deploys the dark revision, mirrors in patch mode, and close restores both objects exactly', async () => {
-    const before = await liveService('checkout');
-    await userVirtualService('checkout-routes', 'checkout');
-    const ksvcBefore = await snapshot(ksvcRef('checkout'));
-    const vsBefore = await snapshot(vsRef('checkout-routes'));
+describe.concurrent('Knative target with the Istio router', () => {
+  it('deploys the dark revision, mirrors in patch mode, and close restores both objects exactly', async ({
+    namespace,
+  }) => {
+    const before = await liveService(namespace, 'checkout');
+    await userVirtualService(namespace, 'checkout-routes', 'checkout');
+    const ksvcBefore = await snapshot(ksvcRef(namespace, 'checkout'));
+    const vsBefore = await snapshot(vsRef(namespace, 'checkout-routes'));
     const { deps: d, states } = deps('run-1');
 
     const launch = await openDarkLaunch(config(patch), { namespace, service: 'checkout' }, d);
@@ -204,7 +212,7 @@ describe('Knative target with the Istio router', () => {
         'Knative-Serving-Revision': 'checkout-00001',
       },
     });
-    const ksvc = (await admin.read<KnativeService>(ksvcRef('checkout'))) as KnativeService;
+    const ksvc = (await admin.read<KnativeService>(ksvcRef(namespace, 'checkout'))) as KnativeService;
     expect(ksvc.spec?.template?.metadata).toEqual({
       // The API's own serialization of the template's ObjectMeta.
       creationTimestamp: null,
@@ -231,9 +239,9 @@ describe('Knative target with the Istio router', () => {
     expect(ksvc.metadata?.annotations?.[CHANGED_BY_ANNOTATION]).toBe('run-1');
     expect(JSON.parse(ksvc.metadata?.annotations?.[PREVIOUS_ANNOTATION] ?? '')).toEqual(ksvcBefore);
 
-    const vs = (await admin.read<VirtualService>(vsRef('checkout-routes'))) as VirtualService;
+    const vs = (await admin.read<VirtualService>(vsRef(namespace, 'checkout-routes'))) as VirtualService;
     expect(vs.spec?.http?.[0]).toMatchObject({
-      mirror: { host: 'checkout-abc1234-private.knative-launch.svc.cluster.local', port: { number: 80 } },
+      mirror: { host: `checkout-abc1234-private.${namespace}.svc.cluster.local`, port: { number: 80 } },
       mirrorPercentage: { value: 40 },
       retries: { attempts: 2 },
     });
@@ -262,9 +270,9 @@ describe('Knative target with the Istio router', () => {
       failures: [],
       leaseReleased: true,
     });
-    expect(await snapshot(ksvcRef('checkout'))).toEqual(ksvcBefore);
-    expect(await snapshot(vsRef('checkout-routes'))).toEqual(vsBefore);
-    expect(await admin.read(revisionRef('checkout-abc1234'))).toBeUndefined();
+    expect(await snapshot(ksvcRef(namespace, 'checkout'))).toEqual(ksvcBefore);
+    expect(await snapshot(vsRef(namespace, 'checkout-routes'))).toEqual(vsBefore);
+    expect(await admin.read(revisionRef(namespace, 'checkout-abc1234'))).toBeUndefined();
     expect(await leftovers(admin, namespace)).toEqual([]);
     expect(JSON.parse(states.at(-1) ?? '')).toMatchObject({ changes: [] });
     expect(JSON.parse(states.at(-1) ?? '')).not.toHaveProperty('lease');
@@ -280,27 +288,29 @@ describe('Knative target with the Istio router', () => {
     expect(before.spec?.template?.metadata?.name).toBe('checkout-00001');
   });
 
-  it('creates a dedicated VirtualService routing everything to live and mirroring to the dark revision', async () => {
-    await liveService('cart');
+  it('creates a dedicated VirtualService routing everything to live and mirroring to the dark revision', async ({
+    namespace,
+  }) => {
+    await liveService(namespace, 'cart');
     const { deps: d } = deps('run-2');
     const launch = await openDarkLaunch(
       config({ kind: 'istio', mode: 'dedicated', percent: 25 }),
       { namespace, service: 'cart' },
       d,
     );
-    const vs = await admin.read<VirtualService>(vsRef('cart-shadowgate'));
+    const vs = await admin.read<VirtualService>(vsRef(namespace, 'cart-shadowgate'));
     expect(vs?.metadata?.labels).toEqual({
       'app.kubernetes.io/managed-by': 'shadowgate',
       'shadowgate.dev/target': 'cart',
       'shadowgate.dev/run': 'run-2',
     });
     expect(vs?.spec).toEqual({
-      hosts: ['cart.knative-launch.svc.cluster.local'],
+      hosts: [`cart.${namespace}.svc.cluster.local`],
       http: [
         {
           route: [
             {
-              destination: { host: 'cart-00001.knative-launch.svc.cluster.local', port: { number: 80 } },
+              destination: { host: `cart-00001.${namespace}.svc.cluster.local`, port: { number: 80 } },
               headers: {
                 request: {
                   set: { 'Knative-Serving-Namespace': namespace, 'Knative-Serving-Revision': 'cart-00001' },
@@ -308,7 +318,7 @@ describe('Knative target with the Istio router', () => {
               },
             },
           ],
-          mirror: { host: 'cart-abc1234-private.knative-launch.svc.cluster.local', port: { number: 80 } },
+          mirror: { host: `cart-abc1234-private.${namespace}.svc.cluster.local`, port: { number: 80 } },
           mirrorPercentage: { value: 25 },
         },
       ],
@@ -318,8 +328,10 @@ describe('Knative target with the Istio router', () => {
     expect(await leftovers(admin, namespace)).toEqual([]);
   });
 
-  it("creates the Iter8 tutorial's two VirtualServices, with a warning about the -shadow suffix", async () => {
-    await liveService('search');
+  it("creates the Iter8 tutorial's two VirtualServices, with a warning about the -shadow suffix", async ({
+    namespace,
+  }) => {
+    await liveService(namespace, 'search');
     const { deps: d, lines } = deps('run-3');
     const launch = await openDarkLaunch(
       config({ kind: 'istio', mode: 'tutorial', percent: 40 }),
@@ -329,19 +341,19 @@ describe('Knative target with the Istio router', () => {
     expect(lines.some((line) => line.includes('Istio 1.28') && line.includes('-shadow'))).toBe(true);
     // The host is the Service's URL, which Knative makes under its default domain, svc.cluster.local, when
     // config-domain names none (the stand-in controller had written example.com).
-    const mirroring = await admin.read<VirtualService>(vsRef('search-shadowgate-mirroring'));
+    const mirroring = await admin.read<VirtualService>(vsRef(namespace, 'search-shadowgate-mirroring'));
     expect(mirroring?.spec?.http?.[0]).toMatchObject({
-      rewrite: { authority: 'search.knative-launch.svc.cluster.local' },
+      rewrite: { authority: `search.${namespace}.svc.cluster.local` },
       mirror: { host: 'knative-local-gateway.istio-system.svc.cluster.local' },
       mirrorPercentage: { value: 40 },
     });
-    const routing = await admin.read<VirtualService>(vsRef('search-shadowgate-routing'));
+    const routing = await admin.read<VirtualService>(vsRef(namespace, 'search-shadowgate-routing'));
     expect(routing?.spec?.http?.map((route) => route.match)).toEqual([
-      [{ authority: { prefix: 'search.knative-launch.svc.cluster.local-shadow' } }],
-      [{ authority: { prefix: 'search.knative-launch.svc.cluster.local' } }],
+      [{ authority: { prefix: `search.${namespace}.svc.cluster.local-shadow` } }],
+      [{ authority: { prefix: `search.${namespace}.svc.cluster.local` } }],
     ]);
     expect(routing?.spec?.http?.[0]?.route?.[0]?.destination?.host).toBe(
-      'search-abc1234.knative-launch.svc.cluster.local',
+      `search-abc1234.${namespace}.svc.cluster.local`,
     );
     await launch.close();
     expect(await leftovers(admin, namespace)).toEqual([]);
@@ -349,27 +361,29 @@ describe('Knative target with the Istio router', () => {
 
   // Knative reports no reason for a revision whose pod runs and never serves (the stand-in controller had written
   // Deploying); the action names the container that is not ready: queue-proxy, which carries the user container's
-  // readiness probe.
-  it('fails with the last state when the revision is not ready within the timeout, naming the container', async () => {
-    await liveService('orders');
-    const ksvcBefore = await snapshot(ksvcRef('orders'));
+  // readiness probe. 20 s, so that beside the other cases the pod is surely running by then.
+  it('fails with the last state when the revision is not ready within the timeout, naming the container', async ({
+    namespace,
+  }) => {
+    await liveService(namespace, 'orders');
+    const ksvcBefore = await snapshot(ksvcRef(namespace, 'orders'));
     const { deps: d } = deps('run-5');
     await expect(
       openDarkLaunch(
-        config(patch, { readyTimeoutMs: 10_000, target: { ...knativeTarget, image: NEVER_SERVING_IMAGE } }),
+        config(patch, { readyTimeoutMs: 20_000, target: { ...knativeTarget, image: NEVER_SERVING_IMAGE } }),
         { namespace, service: 'orders' },
         d,
       ),
     ).rejects.toThrow(
-      /^The dark revision "orders-abc1234" of Knative Service "orders" in namespace "knative-launch" was not ready within 10 s \(ready-timeout\): revision "orders-abc1234" is not ready yet( \(Deploying\))?; pod orders-abc1234-deployment-[a-z0-9]+-[a-z0-9]+ container queue-proxy: running, not ready \(its readiness probe has not passed\)$/,
+      /^The dark revision "orders-abc1234" of Knative Service "orders" in namespace "knative-launch-\d+" was not ready within 20 s \(ready-timeout\): revision "orders-abc1234" is not ready yet( \(Deploying\))?; pod orders-abc1234-deployment-[a-z0-9]+-[a-z0-9]+ container queue-proxy: running, not ready \(its readiness probe has not passed\)$/,
     );
-    expect(await snapshot(ksvcRef('orders'))).toEqual(ksvcBefore);
+    expect(await snapshot(ksvcRef(namespace, 'orders'))).toEqual(ksvcBefore);
     expect(await leftovers(admin, namespace)).toEqual([]);
   });
 
-  it('undoes what it did when aborted during the readiness wait', async () => {
-    await liveService('billing');
-    const ksvcBefore = await snapshot(ksvcRef('billing'));
+  it('undoes what it did when aborted during the readiness wait', async ({ namespace }) => {
+    await liveService(namespace, 'billing');
+    const ksvcBefore = await snapshot(ksvcRef(namespace, 'billing'));
     const abort = new AbortController();
     const { deps: d } = deps('run-6', { signal: abort.signal });
     const opening = openDarkLaunch(
@@ -378,18 +392,18 @@ describe('Knative target with the Istio router', () => {
       d,
     );
     await until('the dark revision billing-abc1234', 60_000, async () => {
-      return (await admin.read(revisionRef('billing-abc1234'))) !== undefined;
+      return (await admin.read(revisionRef(namespace, 'billing-abc1234'))) !== undefined;
     });
     abort.abort(new Error('received SIGTERM'));
     await expect(opening).rejects.toThrow('received SIGTERM');
-    expect(await snapshot(ksvcRef('billing'))).toEqual(ksvcBefore);
+    expect(await snapshot(ksvcRef(namespace, 'billing'))).toEqual(ksvcBefore);
     expect(await leftovers(admin, namespace)).toEqual([]);
   });
 
-  it('promotes: all traffic to the dark revision, which close then keeps', async () => {
-    await liveService('profile');
-    await userVirtualService('profile-routes', 'profile');
-    const vsBefore = await snapshot(vsRef('profile-routes'));
+  it('promotes: all traffic to the dark revision, which close then keeps', async ({ namespace }) => {
+    await liveService(namespace, 'profile');
+    await userVirtualService(namespace, 'profile-routes', 'profile');
+    const vsBefore = await snapshot(vsRef(namespace, 'profile-routes'));
     const { deps: d } = deps('run-7');
     const launch = await openDarkLaunch(
       config(patch, { promote: true }),
@@ -403,34 +417,36 @@ describe('Knative target with the Istio router', () => {
     expect(summary.restored).toEqual(['VirtualService "profile-routes"']);
     expect(summary.deleted).toEqual([]);
 
-    const ksvc = (await admin.read<KnativeService>(ksvcRef('profile'))) as KnativeService;
+    const ksvc = (await admin.read<KnativeService>(ksvcRef(namespace, 'profile'))) as KnativeService;
     // It followed the latest revision before the run (as Knative's webhook wrote it down), and does again: the
     // latest is the promoted one.
     expect(ksvc.spec?.traffic).toEqual([{ latestRevision: true, percent: 100 }]);
     expect(ksvc.spec?.template?.metadata?.name).toBe('profile-abc1234');
     await until('Knative routing the traffic to profile-abc1234', 60_000, async () => {
-      const current = await admin.read<KnativeService>(ksvcRef('profile'));
+      const current = await admin.read<KnativeService>(ksvcRef(namespace, 'profile'));
       return current?.status?.traffic?.[0]?.revisionName === 'profile-abc1234';
     });
-    expect(await admin.read(revisionRef('profile-abc1234'))).toBeDefined();
-    expect(await snapshot(vsRef('profile-routes'))).toEqual(vsBefore);
+    expect(await admin.read(revisionRef(namespace, 'profile-abc1234'))).toBeDefined();
+    expect(await snapshot(vsRef(namespace, 'profile-routes'))).toEqual(vsBefore);
     expect(await leftovers(admin, namespace)).toEqual([]);
   });
 
-  it('pins a Service whose traffic was pinned before at 100% to the dark revision on promotion', async () => {
-    await liveService('wishlist', {
+  it('pins a Service whose traffic was pinned before at 100% to the dark revision on promotion', async ({
+    namespace,
+  }) => {
+    await liveService(namespace, 'wishlist', {
       traffic: [{ revisionName: 'wishlist-00001', percent: 100, tag: 'stable' }],
     });
     const { deps: d } = deps('run-8');
     const launch = await openDarkLaunch(config({ kind: 'none' }), { namespace, service: 'wishlist' }, d);
-    const ksvc = await admin.read<KnativeService>(ksvcRef('wishlist'));
+    const ksvc = await admin.read<KnativeService>(ksvcRef(namespace, 'wishlist'));
     expect(ksvc?.spec?.traffic).toEqual([
       { revisionName: 'wishlist-00001', percent: 100, tag: 'stable', latestRevision: false },
       { revisionName: 'wishlist-abc1234', percent: 0, tag: 'dark', latestRevision: false },
     ]);
     await launch.promote();
     await launch.close();
-    const promoted = await admin.read<KnativeService>(ksvcRef('wishlist'));
+    const promoted = await admin.read<KnativeService>(ksvcRef(namespace, 'wishlist'));
     expect(promoted?.spec?.traffic).toEqual([
       { revisionName: 'wishlist-abc1234', percent: 100, latestRevision: false },
     ]);
@@ -438,7 +454,7 @@ describe('Knative target with the Istio router', () => {
   });
 });
 
-describe('least privilege', () => {
+describe.concurrent('least privilege', () => {
   /** What a Knative + Istio patch run needs, and nothing more (samples/ ship the same rules). */
   const rules = [
     {
@@ -462,10 +478,10 @@ describe('least privilege', () => {
     },
   ];
 
-  it('is enough for the whole Knative lifecycle, promotion included', async () => {
-    await liveService('ratings');
-    await userVirtualService('ratings-routes', 'ratings');
-    const vsBefore = await snapshot(vsRef('ratings-routes'));
+  it('is enough for the whole Knative lifecycle, promotion included', async ({ namespace }) => {
+    await liveService(namespace, 'ratings');
+    await userVirtualService(namespace, 'ratings-routes', 'ratings');
+    const vsBefore = await snapshot(vsRef(namespace, 'ratings-routes'));
     const kubeconfig = await cluster.mintKubeconfig(namespace, rules);
     const api = createKubeApi({ kind: 'inline', yaml: kubeconfig }, () => {});
     const { deps: d } = deps('run-least', { api });
@@ -479,12 +495,14 @@ describe('least privilege', () => {
     );
     await launch.promote();
     expect((await launch.close()).failures).toEqual([]);
-    expect(await snapshot(vsRef('ratings-routes'))).toEqual(vsBefore);
+    expect(await snapshot(vsRef(namespace, 'ratings-routes'))).toEqual(vsBefore);
     expect(await leftovers(admin, namespace)).toEqual([]);
   });
 
-  it('finds an existing Knative dark revision by its private Service without changing anything', async () => {
-    const before = await liveService('ledger');
+  it('finds an existing Knative dark revision by its private Service without changing anything', async ({
+    namespace,
+  }) => {
+    const before = await liveService(namespace, 'ledger');
     const { deps: d } = deps('run-existing');
     const launch = await openDarkLaunch(
       config({ kind: 'none' }, { target: { kind: 'existing' } }),
@@ -496,14 +514,14 @@ describe('least privilege', () => {
       liveService: { name: 'ledger-00000', port: 80 },
     });
     await launch.close();
-    expect(await snapshot(ksvcRef('ledger'))).toEqual(snapshotOf(before));
+    expect(await snapshot(ksvcRef(namespace, 'ledger'))).toEqual(snapshotOf(before));
   });
 });
 
-describe('sweep of a dead run on a Knative Service', () => {
-  it('restores the Service a dead run changed and deletes its dark revision', async () => {
-    await liveService('reviews');
-    const ksvcBefore = await snapshot(ksvcRef('reviews'));
+describe.concurrent('sweep of a dead run on a Knative Service', () => {
+  it('restores the Service a dead run changed and deletes its dark revision', async ({ namespace }) => {
+    await liveService(namespace, 'reviews');
+    const ksvcBefore = await snapshot(ksvcRef(namespace, 'reviews'));
     // The dead run deployed its dark revision, then its runner vanished with its saved state.
     const deadTarget = new KnativeTarget(
       {
@@ -519,17 +537,17 @@ describe('sweep of a dead run on a Knative Service', () => {
       { kind: 'knative', image, suffix: 'dead001', env: {}, annotations: {}, tag: 'dark' },
     );
     await deadTarget.deploy(new SavedJournal({ runId: 'dead-7', namespace, service: 'reviews' }, () => {}));
-    expect(await admin.read(revisionRef('reviews-dead001'))).toBeDefined();
+    expect(await admin.read(revisionRef(namespace, 'reviews-dead001'))).toBeDefined();
 
     const { deps: d, lines } = deps('run-10');
     const launch = await openDarkLaunch(config({ kind: 'none' }), { namespace, service: 'reviews' }, d);
     expect(lines).toContain('Restored Service "reviews", which run "dead-7" had changed and not put back');
-    expect(await admin.read(revisionRef('reviews-dead001'))).toBeUndefined();
-    const ksvc = await admin.read<KnativeService>(ksvcRef('reviews'));
+    expect(await admin.read(revisionRef(namespace, 'reviews-dead001'))).toBeUndefined();
+    const ksvc = await admin.read<KnativeService>(ksvcRef(namespace, 'reviews'));
     expect(JSON.parse(ksvc?.metadata?.annotations?.[PREVIOUS_ANNOTATION] ?? '')).toEqual(ksvcBefore);
     expect(launch.dark.liveRevision).toBe('reviews-00001');
     await launch.close();
-    expect(await snapshot(ksvcRef('reviews'))).toEqual(ksvcBefore);
+    expect(await snapshot(ksvcRef(namespace, 'reviews'))).toEqual(ksvcBefore);
     expect(await leftovers(admin, namespace)).toEqual([]);
   });
 });
@@ -538,22 +556,22 @@ describe('sweep of a dead run on a Knative Service', () => {
  * The process dies (SIGKILL, lost runner) at a point of the run: only the saved state survives, and the post
  * step's cleanupFromState must undo everything from it.
  */
-describe('cleanup from saved state after the main step died', () => {
+describe.concurrent('cleanup from saved state after the main step died', () => {
   /** A router or target step that never finishes, as if the process died there; released by `abort`. */
   function hang(signal: AbortSignal): Promise<never> {
     return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
   }
 
-  it.each([
+  it.for([
     ['after taking the Lease, before deploying', 'target'],
     ['after deploying, while mirroring', 'router'],
     ['after mirroring, before evaluation ends', 'none'],
-  ] as const)('restores everything when it dies %s', async (_point, hangIn) => {
+  ] as const)('restores everything when it dies %s', async ([, hangIn], { namespace }) => {
     const service = `crash-${hangIn}`;
-    await liveService(service);
-    await userVirtualService(`${service}-routes`, service);
-    const ksvcBefore = await snapshot(ksvcRef(service));
-    const vsBefore = await snapshot(vsRef(`${service}-routes`));
+    await liveService(namespace, service);
+    await userVirtualService(namespace, `${service}-routes`, service);
+    const ksvcBefore = await snapshot(ksvcRef(namespace, service));
+    const vsBefore = await snapshot(vsRef(namespace, `${service}-routes`));
     const dead = new AbortController();
     let reachedHang = (): void => {};
     const reached = new Promise<void>((resolve) => {
@@ -596,8 +614,8 @@ describe('cleanup from saved state after the main step died', () => {
     const summary = await cleanupFromState(states.at(-1) ?? '', { api: admin, log: () => {} });
     expect(summary.failures).toEqual([]);
     expect(summary.leaseReleased).toBe(true);
-    expect(await snapshot(ksvcRef(service))).toEqual(ksvcBefore);
-    expect(await snapshot(vsRef(`${service}-routes`))).toEqual(vsBefore);
+    expect(await snapshot(ksvcRef(namespace, service))).toEqual(ksvcBefore);
+    expect(await snapshot(vsRef(namespace, `${service}-routes`))).toEqual(vsBefore);
     expect(await leftovers(admin, namespace)).toEqual([]);
 
     // Let the "dead" process go so its Lease renewal stops.
