@@ -34,7 +34,6 @@ import type {
 import { leftovers } from '../../support/cluster-leftovers.js';
 import { installIstioCrds, type KubeTestEnv, startKubeTestEnv } from '../../support/kube-test-env.js';
 import {
-  APP_IMAGES,
   FAST_READINESS,
   PAUSE_IMAGE,
   SERVE_IMAGES,
@@ -100,10 +99,11 @@ interface Combination {
 }
 
 /**
- * The live Deployment's image (samples/app), and the candidate's: the pause image, which starts at once, so that
- * the dark copies of the 38 lifecycles cost little more than on the kube test env. Both are in the real cluster.
+ * The live Deployment's image, and the candidate's: serve.c and the pause image, which start at once, so that the
+ * live pods and dark copies of the 38 lifecycles cost little more than on the kube test env (no request reaches
+ * them; samples/app, a Node process, cost about half a CPU-second each to start). Both are in the real cluster.
  */
-const live = APP_IMAGES.healthy;
+const live = SERVE_IMAGES.live;
 const candidate = PAUSE_IMAGE;
 
 const sampleAppRef = (namespace: string) => ({
@@ -124,7 +124,7 @@ function liveDeployment(namespace: string): k8s.KubernetesObject[] {
         selector: { matchLabels: { app: 'checkout' } },
         template: {
           metadata: { labels: { app: 'checkout' } },
-          // samples/app exits on SIGTERM at once, so each case's namespace goes in seconds.
+          // serve.c exits on SIGTERM at once; 2 s in case a pod is deleted before it runs.
           spec: { terminationGracePeriodSeconds: 2, containers: [{ name: 'app', image: live }] },
         },
       },
@@ -420,7 +420,7 @@ describe('sample manifests', () => {
 describe.each(combinations)('samples/rbac/$file', (combination) => {
   const rules = sampleRoleRules(combination.file);
 
-  it('is enough for the whole lifecycle, which leaves nothing behind and restores the routing exactly', async () => {
+  it.concurrent('is enough for the whole lifecycle, which leaves nothing behind and restores the routing exactly', async () => {
     const { namespace, routingBefore } = await seed(combination);
     const api = createKubeApi(
       { kind: 'inline', yaml: await suiteCluster().mintKubeconfig(namespace, rules) },
