@@ -59,7 +59,8 @@ function appImages(): Readonly<Record<'healthy' | 'healthy-2' | 'regressed' | 'c
 export const PAUSE_IMAGE = 'registry.k8s.io/pause:3.6';
 /**
  * serve.c (testenv/cluster/), which answers every request with 200 and starts at once, under a live and a candidate
- * name: for Knative revisions that only have to become ready (queue-proxy probes the user port).
+ * name: for pods that only have to become ready (a Knative revision's, whose queue-proxy probes the user port, and
+ * samples' live Deployments).
  */
 export const SERVE_IMAGES = {
   live: 'shadowgate.test/serve:live',
@@ -171,9 +172,10 @@ export interface RealCluster extends RealClusterInfo {
    */
   deleteNamespace(namespace: string): Promise<void>;
   /**
-   * Deletes what runs in a namespace: its Knative Services and Deployments, whose pods then go while other files
-   * run (Knative's drain for 30 s), its HTTPRoutes, and its Gateways, waiting until their Envoys no longer listen on
-   * this host (another file's Gateway needs the same port). The namespace itself, with what no controller acts on
+   * Deletes the workloads of a namespace that the files leaving one make, its Knative Services and Deployments
+   * (not bare Pods or Jobs), whose pods then go while other files run (Knative's drain for 30 s); its HTTPRoutes;
+   * and its Gateways, waiting until their Envoys no longer listen on this host (another file's Gateway needs the
+   * same port). The namespace itself, with what no controller acts on
    * (Roles, ServiceAccounts, VirtualServices), is left to the cluster's stop, which discards etcd's data: the
    * namespace controller's sweep of every resource type, for each of the suite's ~60 such namespaces, cost the
    * suite more CPU than anything else in their cleanup.
@@ -187,10 +189,10 @@ export function realCluster(info: RealClusterInfo): RealCluster {
   const admin = new k8s.KubeConfig();
   admin.loadFromString(info.adminKubeconfig);
   const core = admin.makeApiClient(k8s.CoreV1Api);
+  const custom = admin.makeApiClient(k8s.CustomObjectsApi);
   const caPem = Buffer.from(admin.getCurrentCluster()?.caData ?? '', 'base64').toString('utf8');
   const deleteKnativeServices = (namespace: string): Promise<boolean> =>
-    admin
-      .makeApiClient(k8s.CustomObjectsApi)
+    custom
       .deleteCollectionNamespacedCustomObject({
         group: 'serving.knative.dev',
         version: 'v1',
@@ -207,7 +209,6 @@ export function realCluster(info: RealClusterInfo): RealCluster {
    */
   const deleteGateways = async (namespace: string): Promise<void> => {
     const gateways = { group: 'gateway.networking.k8s.io', version: 'v1', namespace, plural: 'gateways' };
-    const custom = admin.makeApiClient(k8s.CustomObjectsApi);
     const listed = (await custom.listNamespacedCustomObject(gateways)) as {
       items: { spec?: { gatewayClassName?: string; listeners?: { port: number }[] } }[];
     };
@@ -245,7 +246,7 @@ export function realCluster(info: RealClusterInfo): RealCluster {
       await Promise.all([
         deleteKnativeServices(namespace),
         apps.deleteCollectionNamespacedDeployment({ namespace }),
-        admin.makeApiClient(k8s.CustomObjectsApi).deleteCollectionNamespacedCustomObject(httpRoutes),
+        custom.deleteCollectionNamespacedCustomObject(httpRoutes),
         deleteGateways(namespace),
       ]);
     },

