@@ -126,8 +126,9 @@ function servingContainer(
 /**
  * How far the dark revision has come. Fails on the revision's own Ready=False or the Configuration's, and on what
  * the revision's pods show while Knative has not said anything yet: Knative's controller looks at the pods only
- * when the revision's Deployment changes, so a container that crash-loops in a pod that never got ready leaves
- * the revision Ready=Unknown without a reason until the Deployment's progress deadline (10 minutes by default).
+ * when the revision's Deployment changes, so a container that crash-loops in a pod that never got ready mostly
+ * leaves the revision Ready=Unknown without a reason until the Deployment's progress deadline (10 minutes by
+ * default); only a change after the container's first exit makes it fail the revision with `ExitCode<n>`.
  */
 export function assessDarkRevision(
   service: KnativeService,
