@@ -1,46 +1,91 @@
 // `npm test`: provisions the test environment (idempotent), then runs the unit and the integration suites
-// and ends with one `Tests: N passed, N failed, N skipped` line over both.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+// and ends with one `Tests: N passed, N failed, N skipped` line over both. `node scripts/test.mjs integration`
+// runs the integration suite alone, on an environment already provisioned.
+//
+// The integration suite's two projects (vitest.config.itg.ts) run side by side, in a vitest process each: vitest
+// itself runs projects that take one file at a time one after another. Each line they print starts with its
+// project's name.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 
 const reports = '.cache/test-reports';
 mkdirSync(reports, { recursive: true });
+const integrationOnly = process.argv[2] === 'integration';
 
-function run(command, args) {
-  const { status } = spawnSync(command, args, { stdio: 'inherit' });
-  return status ?? 1;
+/** Runs a command; with a prefix, each line it prints carries it. Resolves with its exit status. */
+function run(command, args, prefix) {
+  const child = spawn(command, args, {
+    stdio: prefix ? ['inherit', 'pipe', 'pipe'] : 'inherit',
+    // A terminal keeps its colours through the pipe.
+    env: prefix && process.stdout.isTTY ? { ...process.env, FORCE_COLOR: '1' } : process.env,
+  });
+  if (prefix) {
+    for (const [from, to] of [
+      [child.stdout, process.stdout],
+      [child.stderr, process.stderr],
+    ]) {
+      createInterface({ input: from, crlfDelay: Infinity }).on('line', (line) =>
+        to.write(`${prefix} ${line}\n`),
+      );
+    }
+  }
+  return new Promise((resolve) => child.on('close', (status) => resolve(status ?? 1)));
 }
 
-if (run('bash', ['testenv/provision.sh']) !== 0) {
+/** One vitest run, which writes its JSON report to `.cache/test-reports/<report>.json`. */
+function vitest(report, config, project) {
+  // Not a report an earlier run left, should this one write none.
+  rmSync(join(reports, `${report}.json`), { force: true });
+  return {
+    report,
+    status: run(
+      process.execPath,
+      [
+        'node_modules/vitest/vitest.mjs',
+        'run',
+        '--config',
+        config,
+        ...(project ? ['--project', project] : []),
+        '--reporter=default',
+        '--reporter=json',
+        `--outputFile.json=${join(reports, `${report}.json`)}`,
+      ],
+      project && `[${project}]`,
+    ),
+  };
+}
+
+if (!integrationOnly && (await run('bash', ['testenv/provision.sh'])) !== 0) {
   console.error('Provisioning the test environment failed; see above.');
   process.exit(1);
 }
 
+const runs = [];
+if (!integrationOnly) {
+  const unit = vitest('unit', 'vitest.config.ts');
+  await unit.status;
+  runs.push(unit);
+}
+const integration = [
+  vitest('integration-real-cluster', 'vitest.config.itg.ts', 'real-cluster'),
+  vitest('integration-host', 'vitest.config.itg.ts', 'host'),
+];
+await Promise.all(integration.map(({ status }) => status));
+runs.push(...integration);
+
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let exitCode = 0;
-for (const [suite, config] of [
-  ['unit', 'vitest.config.ts'],
-  ['integration', 'vitest.config.itg.ts'],
-]) {
-  const outputFile = join(reports, `${suite}.json`);
-  const status = run(process.execPath, [
-    'node_modules/vitest/vitest.mjs',
-    'run',
-    '--config',
-    config,
-    '--reporter=default',
-    '--reporter=json',
-    `--outputFile.json=${outputFile}`,
-  ]);
-  if (status !== 0) exitCode = 1;
+for (const { report, status } of runs) {
+  if ((await status) !== 0) exitCode = 1;
   try {
-    const report = JSON.parse(readFileSync(outputFile, 'utf8'));
-    totals.passed += report.numPassedTests;
-    totals.failed += report.numFailedTests;
-    totals.skipped += report.numPendingTests + report.numTodoTests;
+    const result = JSON.parse(readFileSync(join(reports, `${report}.json`), 'utf8'));
+    totals.passed += result.numPassedTests;
+    totals.failed += result.numFailedTests;
+    totals.skipped += result.numPendingTests + result.numTodoTests;
   } catch {
-    console.error(`No ${suite} test report was written.`);
+    console.error(`No ${report} test report was written.`);
     exitCode = 1;
   }
 }
