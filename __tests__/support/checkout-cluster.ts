@@ -1,10 +1,11 @@
 // The shop a cluster test of the bundled action with the Istio router runs against, on the suite's real cluster
-// (real-cluster.ts): the live Deployment, Service and Istio VirtualService of `checkout` in namespace `shop`, with
-// Istio's CRDs installed, so the real Deployment controller, scheduler and kubelet run the live and each dark copy's
+// (real-cluster.ts): the live Deployment, Service and Istio VirtualService of `checkout` in a namespace of the test
+// file's own (NAMESPACE), with Istio's CRDs installed, so the real Deployment controller, scheduler and kubelet run the live and each dark copy's
 // pods; a real Prometheus; and a fake GitHub API. Istio's control plane and sidecars cannot run here, so the Istio
 // metrics of the live and each dark copy come from fake pods on this host (MetricsExporter), and nothing mirrors
 // traffic (the simulated data plane does, in simulated-data-plane.ts). Start one per test file.
 import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { ClusterError } from '../../src/cluster/cluster-error.js';
@@ -20,7 +21,11 @@ import { APP_IMAGES, type RealCluster, until } from './real-cluster.js';
 import { type ActionRun, runBundledAction } from './run-bundled-action.js';
 import { suiteCluster } from './suite-cluster.js';
 
-export const NAMESPACE = 'shop';
+/**
+ * One per test file (each file loads this module afresh), so that a finished file's namespace can be left to the
+ * cluster's stop: deleting it took about 6 s, which the next file waited for to make it again.
+ */
+export const NAMESPACE = `shop-${randomBytes(3).toString('hex')}`;
 export const SERVICE = 'checkout';
 export const PR = { owner: 'acme', repo: 'shop', number: 21 };
 /** The candidate image: one of samples/app the cluster holds, so the dark copy's pods really run. */
@@ -57,8 +62,7 @@ const liveDeployment: k8s.V1Deployment = {
     template: {
       metadata: { labels: { app: SERVICE, version: 'v1' } },
       spec: {
-        // samples/app exits on SIGTERM at once, and the namespace controller looks again after half the grace
-        // period: the file's namespace goes in about 6 s rather than 10 (measured).
+        // samples/app exits on SIGTERM at once; 2 s bounds the wait for a promotion's old pods (liveRolledOut).
         terminationGracePeriodSeconds: 2,
         containers: [
           {
@@ -117,7 +121,10 @@ export interface CheckoutCluster {
   managedObjects(): Promise<string[]>;
   /** Waits until the live Deployment has rolled out its template (after a promotion) and its old pods are gone. */
   liveRolledOut(): Promise<void>;
-  /** Stops Prometheus, the fake pods and the fake GitHub, and deletes the namespace with everything in it. */
+  /**
+   * Stops Prometheus, the fake pods and the fake GitHub, and what runs in the namespace
+   * (RealCluster.leaveNamespace); the namespace goes with the cluster's stop.
+   */
   stop(): Promise<void>;
 }
 
@@ -140,7 +147,7 @@ export async function startCheckoutCluster(options: {
     const cluster = options.cluster ?? suiteCluster();
     await installIstioCrds(cluster.admin);
     const admin = createKubeApi({ kind: 'inline', yaml: cluster.adminKubeconfig }, () => {});
-    stops.push(() => cluster.deleteNamespace(NAMESPACE));
+    stops.push(() => cluster.leaveNamespace(NAMESPACE));
     await cluster.createNamespace(NAMESPACE);
     await admin.create(liveDeployment);
     await admin.create(liveService);
@@ -331,9 +338,4 @@ async function listServed(
     if (error instanceof ClusterError && error.reason === 'NotServed') return [];
     throw error;
   }
-}
-
-/** Both streams of a step, for assertion messages. */
-export function output(result: ActionRun): string {
-  return `${result.stdout}\n${result.stderr}`;
 }

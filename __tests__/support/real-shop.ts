@@ -11,11 +11,11 @@ import { expect } from 'vitest';
 import type { KubeApi } from '../../src/cluster/kube-api.js';
 import { createKubeApi } from '../../src/cluster/kube-client.js';
 import { LoadGenerator, type LoadReport } from '../../src/traffic/load-generator.js';
-import { clusterState, managedObjects, output, podsBeingDeleted } from './checkout-cluster.js';
+import { clusterState, managedObjects, podsBeingDeleted } from './checkout-cluster.js';
 import { type FakeGitHub, startFakeGitHub } from './fake-github-server.js';
 import { type PrometheusServer, prometheusBinaries, startPrometheus } from './prometheus-server.js';
 import { APP_IMAGES, type RealCluster, until } from './real-cluster.js';
-import { signalWhen } from './run-bundled-action.js';
+import { output, signalWhen } from './run-bundled-action.js';
 import { type ShopRuns, shopRuns } from './shop-runs.js';
 import { type ShopSample, sampleObjects } from './shop-samples.js';
 

@@ -20,6 +20,11 @@ export interface ActionRun {
   readonly outputFiles: Record<string, string>;
 }
 
+/** Both streams of a step, for assertion messages. */
+export function output(result: ActionRun): string {
+  return `${result.stdout}\n${result.stderr}`;
+}
+
 export interface PullRequestEvent {
   readonly owner: string;
   readonly repo: string;

@@ -5,15 +5,12 @@
 // Samples routed by Gateway API run on the real cluster instead (real-shop.ts).
 import type { KubeApi } from '../../src/cluster/kube-api.js';
 import { createKubeApi } from '../../src/cluster/kube-client.js';
-import { clusterState, managedObjects, NAMESPACE, PR, SERVICE } from './checkout-cluster.js';
+import { clusterState, managedObjects } from './checkout-cluster.js';
 import { type FakeGitHub, startFakeGitHub } from './fake-github-server.js';
 import { type KubeTestEnv, startKubeTestEnv } from './kube-test-env.js';
 import { type ShopRuns, shopRuns } from './shop-runs.js';
 import { ISTIO_DEPLOYMENT, liveImage, type ShopSample, sampleObjects } from './shop-samples.js';
 import { type AppProfile, SimulatedDataPlane } from './simulated-data-plane.js';
-
-// The sample's names, which the checkout cluster uses too.
-export { NAMESPACE, PR, SERVICE };
 
 /** p95 in Istio's 25–50 ms bucket with 20 ms to spare for a loaded machine, a few errors in a thousand. */
 export const HEALTHY: AppProfile = { latency: '5:0.5,15:0.4,30:0.1', errors: 0.005 };

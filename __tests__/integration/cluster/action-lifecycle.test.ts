@@ -14,13 +14,12 @@ import {
   CANDIDATE,
   type CheckoutCluster,
   NAMESPACE as namespace,
-  output,
   SERVICE as service,
   startCheckoutCluster,
   UNPULLABLE,
 } from '../../support/checkout-cluster.js';
 import { ERRORS, FAST } from '../../support/fake-shop.js';
-import { signalWhen } from '../../support/run-bundled-action.js';
+import { output, signalWhen } from '../../support/run-bundled-action.js';
 import { runCli } from '../../support/run-cli.js';
 import { sampleRoleRules } from '../../support/sample-rbac.js';
 

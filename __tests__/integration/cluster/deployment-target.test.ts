@@ -97,8 +97,9 @@ beforeAll(async () => {
   await admin.create(liveService);
 });
 
+// The namespace goes with the cluster's stop.
 afterAll(async () => {
-  await cluster?.deleteNamespace(namespace);
+  await cluster?.leaveNamespace(namespace);
 });
 
 let journal: SavedJournal;

@@ -1,6 +1,6 @@
 // The load's port-forward (load-target port-forward) on the real cluster: pods/portforward goes through
 // kube-apiserver to the real kubelet and containerd, into the pod's network namespace, where samples/app runs.
-import type * as k8s from '@kubernetes/client-node';
+import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterError } from '../../../src/cluster/cluster-error.js';
 import type { KubeApi } from '../../../src/cluster/kube-api.js';
@@ -73,8 +73,11 @@ beforeAll(async () => {
   await readyPod(admin.api, NAMESPACE, 'cart-a');
 }, 120_000);
 
+// The bare pods, which leaveNamespace leaves, are stopped here; the namespace goes with the cluster's stop.
 afterAll(async () => {
-  await cluster?.deleteNamespace(NAMESPACE);
+  await admin?.kubeConfig
+    .makeApiClient(k8s.CoreV1Api)
+    .deleteCollectionNamespacedPod({ namespace: NAMESPACE });
 });
 
 function forwardTo(service: string, api: KubeApi = admin.api, kubeConfig = admin.kubeConfig, port?: string) {

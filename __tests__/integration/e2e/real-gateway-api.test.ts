@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import type * as k8s from '@kubernetes/client-node';
 import { CoreV1Api, loadAllYaml } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { output } from '../../support/checkout-cluster.js';
 import { APP_IMAGES, listening } from '../../support/real-cluster.js';
 import { type RealShop, startRealShop } from '../../support/real-shop.js';
+import { output } from '../../support/run-bundled-action.js';
 import { GATEWAY_API } from '../../support/shop-samples.js';
 import { suiteCluster } from '../../support/suite-cluster.js';
 

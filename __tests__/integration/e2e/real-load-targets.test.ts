@@ -10,12 +10,11 @@
 //   pods behind a Service (as its Kubernetes provider does elsewhere), so that pod is a TCP relay to it.
 import type { V1Pod, V1PolicyRule } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { output } from '../../support/checkout-cluster.js';
 import { leftovers } from '../../support/cluster-leftovers.js';
 import { expireLease } from '../../support/lease-expiry.js';
 import { APP_IMAGES, CURL_IMAGE, listening, NODE_IP, readyPod } from '../../support/real-cluster.js';
 import { type RealShop, startRealShop } from '../../support/real-shop.js';
-import { signalWhen } from '../../support/run-bundled-action.js';
+import { output, signalWhen } from '../../support/run-bundled-action.js';
 import { sampleRoleRules } from '../../support/sample-rbac.js';
 import { GATEWAY_API } from '../../support/shop-samples.js';
 import { suiteCluster } from '../../support/suite-cluster.js';

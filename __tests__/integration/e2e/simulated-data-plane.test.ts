@@ -5,7 +5,7 @@
 // proxy, constant-rate traffic flows, and a real Prometheus scrapes the processes' Istio-shaped metrics. Each
 // verdict is reached from measured traffic, and the cluster is left exactly as it was.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { output } from '../../support/checkout-cluster.js';
+import { output } from '../../support/run-bundled-action.js';
 import { HEALTHY, REGRESSED, type SimulatedShop, startSimulatedShop } from '../../support/simulated-shop.js';
 
 const GOOD = 'ghcr.io/acme/checkout:pr-21-good';

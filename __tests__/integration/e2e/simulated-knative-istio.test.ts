@@ -8,8 +8,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KnativeService, knativeServiceRef } from '../../../src/cluster/knative-resources.js';
-import { output } from '../../support/checkout-cluster.js';
 import { leftovers } from '../../support/cluster-leftovers.js';
+import { output } from '../../support/run-bundled-action.js';
 import { KNATIVE_ISTIO } from '../../support/shop-samples.js';
 import { HEALTHY, REGRESSED, type SimulatedShop, startSimulatedShop } from '../../support/simulated-shop.js';
 

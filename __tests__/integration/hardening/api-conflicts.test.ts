@@ -10,12 +10,12 @@ import {
   CANDIDATE,
   type CheckoutCluster,
   NAMESPACE,
-  output,
   SERVICE,
   startCheckoutCluster,
 } from '../../support/checkout-cluster.js';
 import { FAST } from '../../support/fake-shop.js';
 import { type KubeApiProxy, type ProxiedRequest, startKubeApiProxy } from '../../support/kube-api-proxy.js';
+import { output } from '../../support/run-bundled-action.js';
 
 let shop: CheckoutCluster;
 let proxy: KubeApiProxy;

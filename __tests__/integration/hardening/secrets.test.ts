@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import {
   type CheckoutCluster,
-  output,
+  NAMESPACE,
   SERVICE,
   startCheckoutCluster,
 } from '../../support/checkout-cluster.js';
 import { FAST } from '../../support/fake-shop.js';
-import type { ActionRun } from '../../support/run-bundled-action.js';
+import { type ActionRun, output } from '../../support/run-bundled-action.js';
 
 const GITHUB_TOKEN = 'ghs_secretsTestToken0123456789abcdefXYZ';
 const PROMETHEUS_TOKEN = 'prom-secrets-test-bearer-5a4b3c2d1e';
@@ -28,7 +28,7 @@ beforeAll(async () => {
     darkRevisions: { [`${SERVICE}-secret`]: FAST, [`${SERVICE}-secret64`]: FAST },
   });
   const minted = parse(
-    await shop.cluster.mintKubeconfig('shop', [
+    await shop.cluster.mintKubeconfig(NAMESPACE, [
       { apiGroups: [''], resources: ['configmaps'], verbs: ['get'] },
     ]),
   ) as { users: { user: { token: string } }[] };

@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CheckoutCluster,
   NAMESPACE,
-  output,
   SERVICE,
   startCheckoutCluster,
 } from '../../support/checkout-cluster.js';
@@ -18,7 +17,7 @@ import { leftovers } from '../../support/cluster-leftovers.js';
 import { FAST } from '../../support/fake-shop.js';
 import { type KubeApiProxy, startKubeApiProxy } from '../../support/kube-api-proxy.js';
 import { expireLease } from '../../support/lease-expiry.js';
-import { type ActionRun, signalWhen } from '../../support/run-bundled-action.js';
+import { type ActionRun, output, signalWhen } from '../../support/run-bundled-action.js';
 
 /** Where the run is killed, and what of it must be in the cluster afterwards. */
 const PHASES = [

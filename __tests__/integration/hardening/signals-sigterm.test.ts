@@ -12,7 +12,6 @@ import {
   CANDIDATE,
   type CheckoutCluster,
   NAMESPACE,
-  output,
   SERVICE,
   startCheckoutCluster,
   UNPULLABLE,
@@ -25,7 +24,7 @@ import {
   type ProxiedRequest,
   startKubeApiProxy,
 } from '../../support/kube-api-proxy.js';
-import { type ActionRun, signalWhen } from '../../support/run-bundled-action.js';
+import { type ActionRun, output, signalWhen } from '../../support/run-bundled-action.js';
 
 const SUFFIXES = ['lease', 'sweep', 'deploy', 'mirror', 'evaluate', 'promote', 'close', 'report', 'twice'];
 
