@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { type Kind, NAMESPACE, SERVICE } from './checkout-cluster.js';
+import type { Kind } from './checkout-cluster.js';
 
 /** The object whose live route the ingress follows. */
 export type ShopRouter =
@@ -27,11 +27,11 @@ export interface ShopSample {
 
 export const ISTIO_DEPLOYMENT: ShopSample = {
   files: ['istio-deployment/app.yaml'],
-  namespace: NAMESPACE,
-  service: SERVICE,
+  namespace: 'shop',
+  service: 'checkout',
   target: 'deployment',
-  router: { kind: 'istio', virtualService: SERVICE },
-  liveWorkload: SERVICE,
+  router: { kind: 'istio', virtualService: 'checkout' },
+  liveWorkload: 'checkout',
   extraKinds: [],
 };
 
