@@ -171,7 +171,9 @@ export async function startRealShop(options: {
       let watching = true;
       const polling = (async () => {
         while (watching) {
-          const sample = { dark: await answered(dark), live: await answered(live) };
+          // Both at once: at 100 requests/s, each 100 ms between the two reads is 10 requests off the share.
+          const [darkCount, liveCount] = await Promise.all([answered(dark), answered(live)]);
+          const sample = { dark: darkCount, live: liveCount };
           // The window ends at the last sample in which dark answered more: after cleanup takes the mirror off,
           // live goes on answering while the dark pod drains, and those requests were never mirrored.
           if (sample.dark > (last?.dark ?? 0)) {

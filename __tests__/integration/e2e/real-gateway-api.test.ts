@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import type * as k8s from '@kubernetes/client-node';
 import { CoreV1Api, loadAllYaml } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterTheHostProject, HOST_PROJECT_WAIT_MS } from '../../support/after-host-project.js';
 import { APP_IMAGES, listening } from '../../support/real-cluster.js';
 import { type RealShop, startRealShop } from '../../support/real-shop.js';
 import { output } from '../../support/run-bundled-action.js';
@@ -17,6 +18,9 @@ import { suiteCluster } from '../../support/suite-cluster.js';
 
 let shop: RealShop;
 const cluster = suiteCluster();
+
+// Judged on real latencies, so alone: after the host project (after-host-project.ts).
+beforeAll(afterTheHostProject, HOST_PROJECT_WAIT_MS);
 
 beforeAll(async () => {
   shop = await startRealShop({

@@ -11,6 +11,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KnativeService } from '../../../src/cluster/knative-resources.js';
 import { knativeServiceRef } from '../../../src/cluster/knative-resources.js';
+import { afterTheHostProject, HOST_PROJECT_WAIT_MS } from '../../support/after-host-project.js';
 import { APP_IMAGES, listening, startKnative, until } from '../../support/real-cluster.js';
 import { expectPostStepRestoresKilledRun, type RealShop, startRealShop } from '../../support/real-shop.js';
 import { output } from '../../support/run-bundled-action.js';
@@ -23,6 +24,9 @@ const NAMESPACE = KNATIVE_GATEWAY_API.namespace;
 let shop: RealShop;
 /** A kubeconfig with exactly the Role of samples/rbac/knative-gateway.yaml. */
 let sampleRole: string;
+
+// Judged on real latencies, so alone: after the host project (after-host-project.ts).
+beforeAll(afterTheHostProject, HOST_PROJECT_WAIT_MS);
 
 beforeAll(async () => {
   const seconds = await startKnative();

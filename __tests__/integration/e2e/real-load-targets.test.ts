@@ -10,6 +10,7 @@
 //   pods behind a Service (as its Kubernetes provider does elsewhere), so that pod is a TCP relay to it.
 import type { V1Pod, V1PolicyRule } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterTheHostProject, HOST_PROJECT_WAIT_MS } from '../../support/after-host-project.js';
 import { leftovers } from '../../support/cluster-leftovers.js';
 import { expireLease } from '../../support/lease-expiry.js';
 import { APP_IMAGES, CURL_IMAGE, listening, NODE_IP, readyPod } from '../../support/real-cluster.js';
@@ -50,6 +51,9 @@ const RELAY_SCRIPT = `require('node:net').createServer((client) => {
 }).listen(${RELAY_PORT}, '0.0.0.0');`;
 
 let shop: RealShop;
+
+// Judged on real latencies, so alone: after the host project (after-host-project.ts).
+beforeAll(afterTheHostProject, HOST_PROJECT_WAIT_MS);
 
 beforeAll(async () => {
   shop = await startRealShop({
