@@ -9,7 +9,7 @@
 // (__tests__/support/after-host-project.ts), for which this writes a file.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 const reports = '.cache/test-reports';
@@ -72,7 +72,8 @@ if (!integrationOnly) {
   await unit.status;
   runs.push(unit);
 }
-const hostProjectDone = resolve(reports, 'host-project.done');
+// Absolute, as the real-cluster project's files get it from the environment.
+const hostProjectDone = join(process.cwd(), reports, 'host-project.done');
 rmSync(hostProjectDone, { force: true });
 const onRealCluster = vitest('integration-real-cluster', 'vitest.config.itg.ts', {
   project: 'real-cluster',
