@@ -1,3 +1,3 @@
 import { createRequire as __shadowgateCreateRequire } from 'node:module'; const require = __shadowgateCreateRequire(import.meta.url);
 import{ACTION_REMEDY,nodeVersionProblem,workflowCommand}from"./chunks/chunk-B665NTU2.js";import"./chunks/chunk-MEKL6JZH.js";var problem=nodeVersionProblem(process.versions.node,ACTION_REMEDY);if(problem!==void 0)process.stdout.write(workflowCommand("error",problem)),process.exitCode=1;else{process.stdout.write(`Shadowgate: SLO gate for a dark launch
-`);try{let{main}=await import("./chunks/main-BRQGMEFP.js");await main()}catch(error){(await import("./chunks/core-YSOOMGY4.js")).setFailed(`Shadowgate crashed: ${error instanceof Error?error.stack??error.message:String(error)}`)}}
+`);try{let{main}=await import("./chunks/main-LZ55N5C5.js");await main()}catch(error){(await import("./chunks/core-YSOOMGY4.js")).setFailed(`Shadowgate crashed: ${error instanceof Error?error.stack??error.message:String(error)}`)}}

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import type { KubeconfigSource } from '../core/cluster-config.js';
 import { ClusterError, isConflict } from './cluster-error.js';
@@ -294,12 +295,36 @@ class ClientNodeKubeApi implements KubeApi {
     // A create is posted to the collection.
     if (operation.name !== undefined && operation.verb !== 'create')
       parts.push(encodeURIComponent(operation.name));
-    try {
-      return await request(parts.join('/'));
-    } catch (error) {
-      throw toClusterError(error, operation, resource.name, this.server);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await request(parts.join('/'));
+      } catch (error) {
+        const wait = attempt < TOO_MANY_REQUESTS_ATTEMPTS ? retryAfterMs(error) : undefined;
+        if (wait === undefined) throw toClusterError(error, operation, resource.name, this.server);
+        await delay(wait);
+      }
     }
   }
+}
+
+/**
+ * How often a request the API server answers with 429 Too Many Requests is sent, in all. A 429 means it was not
+ * processed: API Priority and Fairness shed it, or kube-apiserver was setting up a new or changed CRD's storage
+ * ("storage is (re)initializing", seen on the real cluster right after Istio's CRDs went in). client-go sends
+ * such requests again too.
+ */
+const TOO_MANY_REQUESTS_ATTEMPTS = 5;
+
+/**
+ * For a 429, the wait it asks for (its Retry-After header, or its Status's `details.retryAfterSeconds`;
+ * kube-apiserver says 1 s), at most 10 s; else undefined.
+ */
+function retryAfterMs(error: unknown): number | undefined {
+  if (!(error instanceof k8s.ApiException) || error.code !== 429) return undefined;
+  const header = Object.entries(error.headers ?? {}).find(([name]) => name.toLowerCase() === 'retry-after');
+  const details = (error.body as { details?: { retryAfterSeconds?: unknown } } | undefined)?.details;
+  const seconds = Number(header?.[1] ?? details?.retryAfterSeconds);
+  return Math.min(Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 1000, 10_000);
 }
 
 function addressOf(object: k8s.KubernetesObject): ObjectRef {

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -197,5 +198,92 @@ describe('errors', () => {
       `cannot get Service.serving.knative.dev "checkout" in namespace "shop": the Kubernetes API server at ` +
         `https://127.0.0.1:${port} is unreachable: connection refused (ECONNREFUSED)`,
     );
+  });
+});
+
+describe('429 Too Many Requests', () => {
+  /**
+   * A scripted API server that serves VirtualServices and refuses the first `refusals` lists with 429 and
+   * `Retry-After: 0`, as kube-apiserver refuses a CRD's requests while its storage is (re)initializing.
+   */
+  async function refusingServer(refusals: number) {
+    let lists = 0;
+    const server = createHttpServer((request, response) => {
+      response.setHeader('Content-Type', 'application/json');
+      if (request.url === '/apis/networking.istio.io/v1') {
+        response.end(
+          JSON.stringify({
+            kind: 'APIResourceList',
+            groupVersion: 'networking.istio.io/v1',
+            resources: [
+              {
+                name: 'virtualservices',
+                singularName: 'virtualservice',
+                namespaced: true,
+                kind: 'VirtualService',
+                verbs: ['list'],
+              },
+            ],
+          }),
+        );
+      } else if (request.url?.startsWith('/apis/networking.istio.io/v1/namespaces/shop/virtualservices')) {
+        lists++;
+        if (lists <= refusals) {
+          response.writeHead(429, { 'Retry-After': '0' });
+          response.end(
+            JSON.stringify({
+              kind: 'Status',
+              apiVersion: 'v1',
+              status: 'Failure',
+              message: 'storage is (re)initializing',
+              reason: 'TooManyRequests',
+              code: 429,
+            }),
+          );
+        } else {
+          response.end(
+            JSON.stringify({
+              kind: 'VirtualServiceList',
+              apiVersion: 'networking.istio.io/v1',
+              items: [{ metadata: { name: 'checkout' } }],
+            }),
+          );
+        }
+      } else {
+        response.writeHead(404);
+        response.end('{}');
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const api = createKubeApi(
+      { kind: 'inline', yaml: kubeconfig(`http://127.0.0.1:${port}`, { token: 'x' }) },
+      () => {},
+    );
+    return { api, lists: () => lists, close: () => new Promise((resolve) => server.close(resolve)) };
+  }
+
+  it('sends the request again after the Retry-After the API server asks for', async () => {
+    const scripted = await refusingServer(2);
+    try {
+      const items = await scripted.api.list('networking.istio.io/v1', 'VirtualService', 'shop');
+      expect(items.map((item) => item.metadata?.name)).toEqual(['checkout']);
+      expect(scripted.lists()).toBe(3);
+    } finally {
+      await scripted.close();
+    }
+  });
+
+  it("gives up after 5 attempts with the API server's reason", async () => {
+    const scripted = await refusingServer(Number.POSITIVE_INFINITY);
+    try {
+      await expect(scripted.api.list('networking.istio.io/v1', 'VirtualService', 'shop')).rejects.toThrow(
+        'cannot list virtualservices.networking.istio.io in namespace "shop": too many requests (storage is (re)initializing)',
+      );
+      expect(scripted.lists()).toBe(5);
+    } finally {
+      await scripted.close();
+    }
   });
 });
