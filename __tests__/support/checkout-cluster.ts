@@ -1,7 +1,7 @@
 // The shop a cluster test of the bundled action with the Istio router runs against, on the suite's real cluster
 // (real-cluster.ts): the live Deployment, Service and Istio VirtualService of `checkout` in a namespace of the test
-// file's own (NAMESPACE), with Istio's CRDs installed, so the real Deployment controller, scheduler and kubelet run the live and each dark copy's
-// pods; a real Prometheus; and a fake GitHub API. Istio's control plane and sidecars cannot run here, so the Istio
+// file's own (NAMESPACE), with Istio's CRDs installed, so the real Deployment controller, scheduler and kubelet
+// run the live and each dark copy's pods; a real Prometheus; and a fake GitHub API. Istio's control plane and sidecars cannot run here, so the Istio
 // metrics of the live and each dark copy come from fake pods on this host (MetricsExporter), and nothing mirrors
 // traffic (the simulated data plane does, in simulated-data-plane.ts). Start one per test file.
 import type { ChildProcess } from 'node:child_process';
